@@ -1,0 +1,36 @@
+// Fully connected layer: y = x W + b, W stored {in, out} (Keras layout). Input must be a
+// vector shape {1, 1, in} (put a flatten before it).
+#pragma once
+
+#include "cnn/layer.hpp"
+
+namespace cnn {
+
+class Dense : public Layer {
+public:
+    explicit Dense(int units) : units_(units) {}
+    std::string spec() const override;
+    std::string kind() const override { return "dense"; }
+    Shape output_shape(const Shape& input) const override;
+    void build(const Shape& input, Rng& rng) override;
+    void forward(const Tensor& x, Tensor& y, const Context& ctx) override;
+    void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx,
+                  const Context& ctx) override;
+    std::vector<ParamRef> params() override;
+    std::size_t param_count_for(const Shape& input) const override {
+        return (input.size() + 1) * std::size_t(units_);
+    }
+    int units() const { return units_; }
+
+private:
+    int units_;
+    int in_ = 0;
+    std::vector<float> values_;  // kernel (in*units) then bias (units)
+    std::vector<float> grads_;
+};
+
+// Reference loops for tests.
+void dense_forward_reference(int n, int in, int out, const float* x, const float* w,
+                             const float* b, float* y);
+
+}  // namespace cnn

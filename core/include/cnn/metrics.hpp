@@ -1,0 +1,28 @@
+// Evaluation: loss, accuracy, confusion matrix and per-class accuracy.
+#pragma once
+
+#include <vector>
+
+#include "cnn/dataset.hpp"
+#include "cnn/model.hpp"
+
+namespace cnn {
+
+struct Evaluation {
+    int n = 0;
+    int classes = 0;
+    double loss = 0;
+    double accuracy = 0;
+    std::vector<int> confusion;    // classes x classes, [true * classes + predicted]
+    std::vector<int> predictions;  // per sample
+
+    int count(int truth, int predicted) const { return confusion[truth * classes + predicted]; }
+    // Fraction of samples of class c predicted correctly (0 if there are none).
+    double class_accuracy(int c) const;
+};
+
+// Inference-mode evaluation in chunks of `batch` samples.
+Evaluation evaluate(Model& model, const Dataset& data, ThreadPool* pool = nullptr,
+                    int batch = 256);
+
+}  // namespace cnn

@@ -1,0 +1,208 @@
+#include "cnn/conv2d.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "cnn/error.hpp"
+#include "eigen_maps.hpp"
+
+namespace cnn {
+
+ConvGeometry conv_geometry(const Shape& in, const Conv2DOptions& o) {
+    ConvGeometry g;
+    g.h = in.h;
+    g.w = in.w;
+    g.c = in.c;
+    g.k = o.kernel;
+    g.stride = o.stride;
+    g.f = o.filters;
+    const WindowAxis ay = window_axis(in.h, o.kernel, o.stride, o.padding);
+    const WindowAxis ax = window_axis(in.w, o.kernel, o.stride, o.padding);
+    g.oh = ay.out;
+    g.ow = ax.out;
+    g.pad_top = ay.pad_before;
+    g.pad_left = ax.pad_before;
+    return g;
+}
+
+void conv2d_forward_reference(const ConvGeometry& g, int n, const float* x, const float* kernel,
+                              const float* bias, float* y) {
+    for (int s = 0; s < n; ++s)
+        for (int oy = 0; oy < g.oh; ++oy)
+            for (int ox = 0; ox < g.ow; ++ox)
+                for (int f = 0; f < g.f; ++f) {
+                    double acc = bias[f];
+                    for (int ky = 0; ky < g.k; ++ky)
+                        for (int kx = 0; kx < g.k; ++kx) {
+                            const int iy = oy * g.stride - g.pad_top + ky;
+                            const int ix = ox * g.stride - g.pad_left + kx;
+                            if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) continue;
+                            for (int c = 0; c < g.c; ++c)
+                                acc += double(x[((std::size_t(s) * g.h + iy) * g.w + ix) * g.c + c]) *
+                                       kernel[((ky * g.k + kx) * g.c + c) * g.f + f];
+                        }
+                    y[((std::size_t(s) * g.oh + oy) * g.ow + ox) * g.f + f] = float(acc);
+                }
+}
+
+void conv2d_backward_reference(const ConvGeometry& g, int n, const float* x, const float* kernel,
+                               const float* dy, float* dx, float* dkernel, float* dbias) {
+    std::fill(dkernel, dkernel + std::size_t(g.patch()) * g.f, 0.0f);
+    std::fill(dbias, dbias + g.f, 0.0f);
+    if (dx) std::fill(dx, dx + std::size_t(n) * g.h * g.w * g.c, 0.0f);
+    for (int s = 0; s < n; ++s)
+        for (int oy = 0; oy < g.oh; ++oy)
+            for (int ox = 0; ox < g.ow; ++ox)
+                for (int f = 0; f < g.f; ++f) {
+                    const float d = dy[((std::size_t(s) * g.oh + oy) * g.ow + ox) * g.f + f];
+                    dbias[f] += d;
+                    for (int ky = 0; ky < g.k; ++ky)
+                        for (int kx = 0; kx < g.k; ++kx) {
+                            const int iy = oy * g.stride - g.pad_top + ky;
+                            const int ix = ox * g.stride - g.pad_left + kx;
+                            if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) continue;
+                            for (int c = 0; c < g.c; ++c) {
+                                const std::size_t xi =
+                                    ((std::size_t(s) * g.h + iy) * g.w + ix) * g.c + c;
+                                const std::size_t ki = ((ky * g.k + kx) * g.c + c) * g.f + f;
+                                dkernel[ki] += x[xi] * d;
+                                if (dx) dx[xi] += kernel[ki] * d;
+                            }
+                        }
+                }
+}
+
+void im2col(const ConvGeometry& g, const float* x, float* cols) {
+    const std::size_t row_len = std::size_t(g.patch());
+    for (int oy = 0; oy < g.oh; ++oy)
+        for (int ox = 0; ox < g.ow; ++ox) {
+            float* row = cols + (std::size_t(oy) * g.ow + ox) * row_len;
+            for (int ky = 0; ky < g.k; ++ky) {
+                const int iy = oy * g.stride - g.pad_top + ky;
+                for (int kx = 0; kx < g.k; ++kx) {
+                    const int ix = ox * g.stride - g.pad_left + kx;
+                    float* dst = row + std::size_t(ky * g.k + kx) * g.c;
+                    if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) {
+                        std::memset(dst, 0, sizeof(float) * g.c);
+                    } else {
+                        std::memcpy(dst, x + (std::size_t(iy) * g.w + ix) * g.c, sizeof(float) * g.c);
+                    }
+                }
+            }
+        }
+}
+
+void col2im_add(const ConvGeometry& g, const float* cols, float* dx) {
+    const std::size_t row_len = std::size_t(g.patch());
+    for (int oy = 0; oy < g.oh; ++oy)
+        for (int ox = 0; ox < g.ow; ++ox) {
+            const float* row = cols + (std::size_t(oy) * g.ow + ox) * row_len;
+            for (int ky = 0; ky < g.k; ++ky) {
+                const int iy = oy * g.stride - g.pad_top + ky;
+                if (iy < 0 || iy >= g.h) continue;
+                for (int kx = 0; kx < g.k; ++kx) {
+                    const int ix = ox * g.stride - g.pad_left + kx;
+                    if (ix < 0 || ix >= g.w) continue;
+                    const float* src = row + std::size_t(ky * g.k + kx) * g.c;
+                    float* dst = dx + (std::size_t(iy) * g.w + ix) * g.c;
+                    for (int c = 0; c < g.c; ++c) dst[c] += src[c];
+                }
+            }
+        }
+}
+
+std::string Conv2D::spec() const {
+    std::string s = "conv " + std::to_string(opt_.filters) + " k" + std::to_string(opt_.kernel);
+    if (opt_.stride != 1) s += " s" + std::to_string(opt_.stride);
+    if (opt_.padding == Padding::Same) s += " same";
+    return s;
+}
+
+Shape Conv2D::output_shape(const Shape& input) const {
+    const ConvGeometry g = conv_geometry(input, opt_);
+    if (g.oh <= 0 || g.ow <= 0)
+        throw SpecError("'" + spec() + "' does not fit its input " + input.str() +
+                        " (kernel larger than the image; use 'same' padding?)");
+    return {g.oh, g.ow, g.f};
+}
+
+void Conv2D::build(const Shape& input, Rng& rng) {
+    Layer::build(input, rng);
+    g_ = conv_geometry(input, opt_);
+    const std::size_t kernel_size = std::size_t(g_.patch()) * g_.f;
+    values_.assign(kernel_size + g_.f, 0.0f);
+    grads_.assign(values_.size(), 0.0f);
+    glorot_uniform(values_.data(), kernel_size, g_.patch(), g_.k * g_.k * g_.f, rng);
+}
+
+std::vector<ParamRef> Conv2D::params() {
+    const std::size_t kernel_size = std::size_t(g_.patch()) * g_.f;
+    return {
+        {name_ + ".kernel", {g_.k, g_.k, g_.c, g_.f}, values_.data(), grads_.data(), kernel_size, true},
+        {name_ + ".bias", {g_.f}, values_.data() + kernel_size, grads_.data() + kernel_size,
+         std::size_t(g_.f), true},
+    };
+}
+
+void Conv2D::forward(const Tensor& x, Tensor& y, const Context& ctx) {
+    const int n = x.n();
+    y.resize(n, {g_.oh, g_.ow, g_.f});
+    const int rows_per_sample = g_.oh * g_.ow;
+    const int patch = g_.patch();
+    cols_.resize(std::size_t(n) * rows_per_sample * patch);
+    ConstMatrixMap kernel(values_.data(), patch, g_.f);
+    ConstRowVectorMap bias(values_.data() + std::size_t(patch) * g_.f, g_.f);
+    run_tasks(ctx, chunk_count(n, kSamplesPerTask), [&](int task) {
+        const int s0 = task * kSamplesPerTask;
+        const int s1 = std::min(n, s0 + kSamplesPerTask);
+        float* cols = cols_.data() + std::size_t(s0) * rows_per_sample * patch;
+        for (int s = s0; s < s1; ++s)
+            im2col(g_, x.sample(s), cols + std::size_t(s - s0) * rows_per_sample * patch);
+        const int rows = (s1 - s0) * rows_per_sample;
+        MatrixMap out(y.sample(s0), rows, g_.f);
+        out.noalias() = ConstMatrixMap(cols, rows, patch) * kernel;
+        out.rowwise() += bias;
+    });
+}
+
+void Conv2D::backward(const Tensor& x, const Tensor& /*y*/, const Tensor& dy, Tensor* dx,
+                      const Context& ctx) {
+    const int n = x.n();
+    const int rows_per_sample = g_.oh * g_.ow;
+    const int patch = g_.patch();
+    const std::size_t kernel_size = std::size_t(patch) * g_.f;
+    const int tasks = chunk_count(n, kSamplesPerTask);
+    partial_.resize(std::size_t(tasks) * values_.size());
+    if (dx) {
+        dx->resize(n, input_);
+        dcols_.resize(cols_.size());
+    }
+    ConstMatrixMap kernel(values_.data(), patch, g_.f);
+    run_tasks(ctx, tasks, [&](int task) {
+        const int s0 = task * kSamplesPerTask;
+        const int s1 = std::min(n, s0 + kSamplesPerTask);
+        const int rows = (s1 - s0) * rows_per_sample;
+        const std::size_t offset = std::size_t(s0) * rows_per_sample * patch;
+        ConstMatrixMap cols(cols_.data() + offset, rows, patch);
+        ConstMatrixMap d_out(dy.sample(s0), rows, g_.f);
+        float* part = partial_.data() + std::size_t(task) * values_.size();
+        MatrixMap(part, patch, g_.f).noalias() = cols.transpose() * d_out;
+        RowVectorMap(part + kernel_size, g_.f) = d_out.colwise().sum();
+        if (dx) {
+            MatrixMap dcols(dcols_.data() + offset, rows, patch);
+            dcols.noalias() = d_out * kernel.transpose();
+            std::fill(dx->sample(s0), dx->sample(s0) + std::size_t(s1 - s0) * input_.size(), 0.0f);
+            for (int s = s0; s < s1; ++s)
+                col2im_add(g_, dcols.data() + std::size_t(s - s0) * rows_per_sample * patch,
+                           dx->sample(s));
+        }
+    });
+    // Reduce in task order: the result does not depend on which thread ran which task.
+    std::copy(partial_.begin(), partial_.begin() + values_.size(), grads_.begin());
+    for (int t = 1; t < tasks; ++t) {
+        const float* part = partial_.data() + std::size_t(t) * values_.size();
+        for (std::size_t i = 0; i < grads_.size(); ++i) grads_[i] += part[i];
+    }
+}
+
+}  // namespace cnn

@@ -1,0 +1,90 @@
+#include "cnn/dense.hpp"
+
+#include <algorithm>
+
+#include "cnn/error.hpp"
+#include "eigen_maps.hpp"
+
+namespace cnn {
+
+namespace {
+// Fixed block sizes (independent of thread count, for reproducibility).
+constexpr int kOutputBlock = 64;  // forward: columns of y per task
+constexpr int kInputBlock = 512;  // backward: rows of dW / columns of dx per task
+}  // namespace
+
+void dense_forward_reference(int n, int in, int out, const float* x, const float* w,
+                             const float* b, float* y) {
+    for (int s = 0; s < n; ++s)
+        for (int j = 0; j < out; ++j) {
+            double acc = b[j];
+            for (int i = 0; i < in; ++i) acc += double(x[std::size_t(s) * in + i]) * w[std::size_t(i) * out + j];
+            y[std::size_t(s) * out + j] = float(acc);
+        }
+}
+
+std::string Dense::spec() const { return "dense " + std::to_string(units_); }
+
+Shape Dense::output_shape(const Shape& input) const {
+    if (input.h != 1 || input.w != 1)
+        throw SpecError("'" + spec() + "' needs a vector input but gets " + input.str() +
+                        " (add 'flatten' before it)");
+    return {1, 1, units_};
+}
+
+void Dense::build(const Shape& input, Rng& rng) {
+    Layer::build(input, rng);
+    in_ = int(input.size());
+    const std::size_t kernel_size = std::size_t(in_) * units_;
+    values_.assign(kernel_size + units_, 0.0f);
+    grads_.assign(values_.size(), 0.0f);
+    glorot_uniform(values_.data(), kernel_size, in_, units_, rng);
+}
+
+std::vector<ParamRef> Dense::params() {
+    const std::size_t kernel_size = std::size_t(in_) * units_;
+    return {
+        {name_ + ".kernel", {in_, units_}, values_.data(), grads_.data(), kernel_size, true},
+        {name_ + ".bias", {units_}, values_.data() + kernel_size, grads_.data() + kernel_size,
+         std::size_t(units_), true},
+    };
+}
+
+void Dense::forward(const Tensor& x, Tensor& y, const Context& ctx) {
+    const int n = x.n();
+    y.resize(n, {1, 1, units_});
+    ConstMatrixMap in(x.data(), n, in_);
+    ConstMatrixMap kernel(values_.data(), in_, units_);
+    ConstRowVectorMap bias(values_.data() + std::size_t(in_) * units_, units_);
+    MatrixMap out(y.data(), n, units_);
+    run_tasks(ctx, chunk_count(units_, kOutputBlock), [&](int task) {
+        const int j0 = task * kOutputBlock;
+        const int cols = std::min(units_, j0 + kOutputBlock) - j0;
+        auto block = out.middleCols(j0, cols);
+        block.noalias() = in * kernel.middleCols(j0, cols);
+        block.rowwise() += bias.segment(j0, cols);
+    });
+}
+
+void Dense::backward(const Tensor& x, const Tensor& /*y*/, const Tensor& dy, Tensor* dx,
+                     const Context& ctx) {
+    const int n = x.n();
+    ConstMatrixMap in(x.data(), n, in_);
+    ConstMatrixMap d_out(dy.data(), n, units_);
+    ConstMatrixMap kernel(values_.data(), in_, units_);
+    MatrixMap dkernel(grads_.data(), in_, units_);
+    RowVectorMap dbias(grads_.data() + std::size_t(in_) * units_, units_);
+    if (dx) dx->resize(n, input_);
+    run_tasks(ctx, chunk_count(in_, kInputBlock), [&](int task) {
+        const int i0 = task * kInputBlock;
+        const int rows = std::min(in_, i0 + kInputBlock) - i0;
+        dkernel.middleRows(i0, rows).noalias() = in.middleCols(i0, rows).transpose() * d_out;
+        if (dx) {
+            MatrixMap d_in(dx->data(), n, in_);
+            d_in.middleCols(i0, rows).noalias() = d_out * kernel.middleRows(i0, rows).transpose();
+        }
+    });
+    dbias = d_out.colwise().sum();
+}
+
+}  // namespace cnn

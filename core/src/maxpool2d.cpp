@@ -1,0 +1,153 @@
+#include "cnn/maxpool2d.hpp"
+
+#include <algorithm>
+#include <limits>
+
+#include "cnn/error.hpp"
+#include "eigen_maps.hpp"
+
+namespace cnn {
+
+PoolGeometry pool_geometry(const Shape& in, const MaxPoolOptions& o) {
+    PoolGeometry g;
+    g.h = in.h;
+    g.w = in.w;
+    g.c = in.c;
+    g.size = o.size;
+    g.stride = o.stride > 0 ? o.stride : o.size;
+    const WindowAxis ay = window_axis(in.h, g.size, g.stride, o.padding);
+    const WindowAxis ax = window_axis(in.w, g.size, g.stride, o.padding);
+    g.oh = ay.out;
+    g.ow = ax.out;
+    g.pad_top = ay.pad_before;
+    g.pad_left = ax.pad_before;
+    return g;
+}
+
+namespace {
+// Max over each window of one sample; writes y and (if non-null) the argmax index per output.
+void pool_sample(const PoolGeometry& g, const float* x, float* y, std::int32_t* arg) {
+    constexpr float kLowest = -std::numeric_limits<float>::infinity();
+    for (int oy = 0; oy < g.oh; ++oy)
+        for (int ox = 0; ox < g.ow; ++ox) {
+            float* out = y + (std::size_t(oy) * g.ow + ox) * g.c;
+            std::int32_t* a = arg ? arg + (std::size_t(oy) * g.ow + ox) * g.c : nullptr;
+            std::fill(out, out + g.c, kLowest);
+            bool first = true;  // the first valid cell always wins, so NaN cannot leave a hole
+            for (int ky = 0; ky < g.size; ++ky) {
+                const int iy = oy * g.stride - g.pad_top + ky;
+                if (iy < 0 || iy >= g.h) continue;
+                for (int kx = 0; kx < g.size; ++kx) {
+                    const int ix = ox * g.stride - g.pad_left + kx;
+                    if (ix < 0 || ix >= g.w) continue;
+                    const std::size_t base = (std::size_t(iy) * g.w + ix) * g.c;
+                    const float* in = x + base;
+                    for (int c = 0; c < g.c; ++c) {
+                        if (first || in[c] > out[c]) {
+                            out[c] = in[c];
+                            if (a) a[c] = std::int32_t(base + c);
+                        }
+                    }
+                    first = false;
+                }
+            }
+        }
+}
+}  // namespace
+
+void maxpool_forward_reference(const PoolGeometry& g, int n, const float* x, float* y) {
+    for (int s = 0; s < n; ++s)
+        for (int oy = 0; oy < g.oh; ++oy)
+            for (int ox = 0; ox < g.ow; ++ox)
+                for (int c = 0; c < g.c; ++c) {
+                    float m = -std::numeric_limits<float>::infinity();
+                    for (int ky = 0; ky < g.size; ++ky)
+                        for (int kx = 0; kx < g.size; ++kx) {
+                            const int iy = oy * g.stride - g.pad_top + ky;
+                            const int ix = ox * g.stride - g.pad_left + kx;
+                            if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) continue;
+                            m = std::max(m, x[((std::size_t(s) * g.h + iy) * g.w + ix) * g.c + c]);
+                        }
+                    y[((std::size_t(s) * g.oh + oy) * g.ow + ox) * g.c + c] = m;
+                }
+}
+
+void maxpool_backward_reference(const PoolGeometry& g, int n, const float* x, const float* dy,
+                                float* dx) {
+    std::fill(dx, dx + std::size_t(n) * g.h * g.w * g.c, 0.0f);
+    for (int s = 0; s < n; ++s)
+        for (int oy = 0; oy < g.oh; ++oy)
+            for (int ox = 0; ox < g.ow; ++ox)
+                for (int c = 0; c < g.c; ++c) {
+                    float m = -std::numeric_limits<float>::infinity();
+                    std::size_t best = 0;
+                    for (int ky = 0; ky < g.size; ++ky)
+                        for (int kx = 0; kx < g.size; ++kx) {
+                            const int iy = oy * g.stride - g.pad_top + ky;
+                            const int ix = ox * g.stride - g.pad_left + kx;
+                            if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) continue;
+                            const std::size_t i = ((std::size_t(s) * g.h + iy) * g.w + ix) * g.c + c;
+                            if (x[i] > m) {
+                                m = x[i];
+                                best = i;
+                            }
+                        }
+                    dx[best] += dy[((std::size_t(s) * g.oh + oy) * g.ow + ox) * g.c + c];
+                }
+}
+
+std::string MaxPool2D::spec() const {
+    std::string s = "maxpool " + std::to_string(opt_.size);
+    if (opt_.stride > 0 && opt_.stride != opt_.size) s += " s" + std::to_string(opt_.stride);
+    if (opt_.padding == Padding::Same) s += " same";
+    return s;
+}
+
+Shape MaxPool2D::output_shape(const Shape& input) const {
+    const PoolGeometry g = pool_geometry(input, opt_);
+    if (g.oh <= 0 || g.ow <= 0)
+        throw SpecError("'" + spec() + "' does not fit its input " + input.str() +
+                        " (window larger than the image)");
+    return {g.oh, g.ow, g.c};
+}
+
+void MaxPool2D::build(const Shape& input, Rng& rng) {
+    Layer::build(input, rng);
+    g_ = pool_geometry(input, opt_);
+}
+
+void MaxPool2D::forward(const Tensor& x, Tensor& y, const Context& ctx) {
+    const int n = x.n();
+    y.resize(n, {g_.oh, g_.ow, g_.c});
+    const bool train = ctx.mode == Mode::Train;
+    if (train) argmax_.resize(y.size());
+    const std::size_t out_size = y.sample_size();
+    run_tasks(ctx, chunk_count(n, kSamplesPerTask), [&](int task) {
+        const int s0 = task * kSamplesPerTask;
+        const int s1 = std::min(n, s0 + kSamplesPerTask);
+        for (int s = s0; s < s1; ++s)
+            pool_sample(g_, x.sample(s), y.sample(s),
+                        train ? argmax_.data() + std::size_t(s) * out_size : nullptr);
+    });
+}
+
+void MaxPool2D::backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx,
+                         const Context& ctx) {
+    if (!dx) return;
+    const int n = x.n();
+    dx->resize(n, input_);
+    const std::size_t out_size = y.sample_size();
+    run_tasks(ctx, chunk_count(n, kSamplesPerTask), [&](int task) {
+        const int s0 = task * kSamplesPerTask;
+        const int s1 = std::min(n, s0 + kSamplesPerTask);
+        for (int s = s0; s < s1; ++s) {
+            float* d = dx->sample(s);
+            std::fill(d, d + input_.size(), 0.0f);
+            const float* g = dy.sample(s);
+            const std::int32_t* a = argmax_.data() + std::size_t(s) * out_size;
+            for (std::size_t i = 0; i < out_size; ++i) d[a[i]] += g[i];
+        }
+    });
+}
+
+}  // namespace cnn
