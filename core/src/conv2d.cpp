@@ -79,13 +79,24 @@ void im2col(const ConvGeometry& g, const float* x, float* cols) {
             float* row = cols + (std::size_t(oy) * g.ow + ox) * row_len;
             for (int ky = 0; ky < g.k; ++ky) {
                 const int iy = oy * g.stride - g.pad_top + ky;
+                const bool row_inside = iy >= 0 && iy < g.h;
+                const float* src_row = x + std::size_t(row_inside ? iy : 0) * g.w * g.c;
+                float* dst_row = row + std::size_t(ky) * g.k * g.c;
+                if (g.c == 1) {
+                    // Single channel (first layers): element copies, not memcpy calls.
+                    for (int kx = 0; kx < g.k; ++kx) {
+                        const int ix = ox * g.stride - g.pad_left + kx;
+                        dst_row[kx] = row_inside && ix >= 0 && ix < g.w ? src_row[ix] : 0.0f;
+                    }
+                    continue;
+                }
                 for (int kx = 0; kx < g.k; ++kx) {
                     const int ix = ox * g.stride - g.pad_left + kx;
-                    float* dst = row + std::size_t(ky * g.k + kx) * g.c;
-                    if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) {
+                    float* dst = dst_row + std::size_t(kx) * g.c;
+                    if (!row_inside || ix < 0 || ix >= g.w) {
                         std::memset(dst, 0, sizeof(float) * g.c);
                     } else {
-                        std::memcpy(dst, x + (std::size_t(iy) * g.w + ix) * g.c, sizeof(float) * g.c);
+                        std::memcpy(dst, src_row + std::size_t(ix) * g.c, sizeof(float) * g.c);
                     }
                 }
             }

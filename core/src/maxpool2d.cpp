@@ -26,29 +26,37 @@ PoolGeometry pool_geometry(const Shape& in, const MaxPoolOptions& o) {
 
 namespace {
 // Max over each window of one sample; writes y and (if non-null) the argmax index per output.
+// The first valid cell of a window initialises the result (so NaN inputs never leave an index
+// unset); later cells replace it only when strictly greater, so ties go to the first maximum.
+// The inner loops over channels are branch-free so that they vectorise.
 void pool_sample(const PoolGeometry& g, const float* x, float* y, std::int32_t* arg) {
-    constexpr float kLowest = -std::numeric_limits<float>::infinity();
     for (int oy = 0; oy < g.oh; ++oy)
         for (int ox = 0; ox < g.ow; ++ox) {
-            float* out = y + (std::size_t(oy) * g.ow + ox) * g.c;
-            std::int32_t* a = arg ? arg + (std::size_t(oy) * g.ow + ox) * g.c : nullptr;
-            std::fill(out, out + g.c, kLowest);
-            bool first = true;  // the first valid cell always wins, so NaN cannot leave a hole
+            float* __restrict out = y + (std::size_t(oy) * g.ow + ox) * g.c;
+            std::int32_t* __restrict a = arg ? arg + (std::size_t(oy) * g.ow + ox) * g.c : nullptr;
+            bool first = true;
             for (int ky = 0; ky < g.size; ++ky) {
                 const int iy = oy * g.stride - g.pad_top + ky;
                 if (iy < 0 || iy >= g.h) continue;
                 for (int kx = 0; kx < g.size; ++kx) {
                     const int ix = ox * g.stride - g.pad_left + kx;
                     if (ix < 0 || ix >= g.w) continue;
-                    const std::size_t base = (std::size_t(iy) * g.w + ix) * g.c;
-                    const float* in = x + base;
-                    for (int c = 0; c < g.c; ++c) {
-                        if (first || in[c] > out[c]) {
-                            out[c] = in[c];
-                            if (a) a[c] = std::int32_t(base + c);
+                    const std::int32_t base = std::int32_t((std::size_t(iy) * g.w + ix) * g.c);
+                    const float* __restrict in = x + base;
+                    if (first) {
+                        for (int c = 0; c < g.c; ++c) out[c] = in[c];
+                        if (a)
+                            for (int c = 0; c < g.c; ++c) a[c] = base + c;
+                        first = false;
+                    } else if (a) {
+                        for (int c = 0; c < g.c; ++c) {
+                            const bool gt = in[c] > out[c];
+                            out[c] = gt ? in[c] : out[c];
+                            a[c] = gt ? base + c : a[c];
                         }
+                    } else {
+                        for (int c = 0; c < g.c; ++c) out[c] = in[c] > out[c] ? in[c] : out[c];
                     }
-                    first = false;
                 }
             }
         }

@@ -22,8 +22,10 @@ void ReLU::forward(const Tensor& x, Tensor& y, const Context& ctx) {
     y.resize(x.n(), x.shape());
     const float* in = x.data();
     float* out = y.data();
-    for_sample_chunks(ctx, x.n(), x.sample_size(), [&](std::size_t b, std::size_t e) {
-        for (std::size_t i = b; i < e; ++i) out[i] = in[i] > 0.0f ? in[i] : 0.0f;
+    for_sample_chunks(ctx, x.n(), x.sample_size(), [=](std::size_t b, std::size_t e) {
+        const float* __restrict src = in + b;
+        float* __restrict dst = out + b;
+        for (std::size_t i = 0; i < e - b; ++i) dst[i] = src[i] > 0.0f ? src[i] : 0.0f;
     });
 }
 
@@ -34,8 +36,11 @@ void ReLU::backward(const Tensor& /*x*/, const Tensor& y, const Tensor& dy, Tens
     const float* out = y.data();
     const float* g = dy.data();
     float* d = dx->data();
-    for_sample_chunks(ctx, y.n(), y.sample_size(), [&](std::size_t b, std::size_t e) {
-        for (std::size_t i = b; i < e; ++i) d[i] = out[i] > 0.0f ? g[i] : 0.0f;
+    for_sample_chunks(ctx, y.n(), y.sample_size(), [=](std::size_t b, std::size_t e) {
+        const float* __restrict o = out + b;
+        const float* __restrict gi = g + b;
+        float* __restrict di = d + b;
+        for (std::size_t i = 0; i < e - b; ++i) di[i] = o[i] > 0.0f ? gi[i] : 0.0f;
     });
 }
 

@@ -1,5 +1,6 @@
 #include "cnn/spec.hpp"
 
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <functional>
@@ -55,7 +56,7 @@ void parse_window_options(const Args& a, std::size_t from, const SpecLimits& lim
             padding = Padding::Same;
         } else if (a[i] == "valid") {
             padding = Padding::Valid;
-        } else if (a[i].size() > 1 && a[i][0] == 's') {
+        } else if (a[i].size() > 1 && a[i][0] == 's' && std::isdigit(static_cast<unsigned char>(a[i][1]))) {
             stride = parse_int(a[i].substr(1), lim.max_kernel, "stride");
         } else {
             throw SpecError("unexpected word '" + a[i] + "'");

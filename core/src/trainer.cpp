@@ -109,6 +109,12 @@ void Trainer::run(int max_batches, const TrainCallbacks& cb) {
 
 void Trainer::end_epoch(const TrainCallbacks& cb) {
     in_epoch_ = false;
+    // A finite loss can still hide overflowing weights; check them once per epoch (cheap).
+    for (const auto& p : model_.params())
+        for (std::size_t i = 0; i < p.size; ++i)
+            if (!std::isfinite(p.value[i]))
+                throw Error("training diverged: " + p.name + " holds a non-finite value after epoch " +
+                            std::to_string(epoch_ + 1) + " (try a lower learning rate)");
     EpochStats st;
     st.epoch = epoch_ + 1;
     st.loss = loss_sum_ / double(seen_);

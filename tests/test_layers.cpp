@@ -1,0 +1,214 @@
+// Fast layer kernels against the plain reference loops, including Keras "same" padding for even
+// kernels, strides, and thread-count independence.
+#include <catch2/catch.hpp>
+
+#include "cnn/conv2d.hpp"
+#include "cnn/dense.hpp"
+#include "cnn/error.hpp"
+#include "cnn/dropout.hpp"
+#include "cnn/flatten.hpp"
+#include "cnn/maxpool2d.hpp"
+#include "cnn/relu.hpp"
+#include "test_util.hpp"
+
+using namespace cnn;
+using cnn_test::fill_random;
+
+namespace {
+void require_close(const float* a, const float* b, std::size_t n, float tol) {
+    for (std::size_t i = 0; i < n; ++i) {
+        INFO("element " << i);
+        REQUIRE(a[i] == Approx(b[i]).margin(tol));
+    }
+}
+}  // namespace
+
+TEST_CASE("same padding follows TensorFlow for even and odd kernels") {
+    // 28 wide, kernel 4, stride 1: total padding 3, one before, two after.
+    auto a = window_axis(28, 4, 1, Padding::Same);
+    CHECK(a.out == 28);
+    CHECK(a.pad_before == 1);
+    a = window_axis(14, 2, 1, Padding::Same);  // total 1: none before, one after
+    CHECK(a.out == 14);
+    CHECK(a.pad_before == 0);
+    a = window_axis(7, 3, 2, Padding::Same);  // out 4, total (3*2+3-7)=2 -> 1 before
+    CHECK(a.out == 4);
+    CHECK(a.pad_before == 1);
+    a = window_axis(28, 5, 1, Padding::Valid);
+    CHECK(a.out == 24);
+    CHECK(a.pad_before == 0);
+}
+
+TEST_CASE("conv2d forward and backward match the reference loops") {
+    struct Case {
+        Shape in;
+        Conv2DOptions o;
+        int n;
+    };
+    const Case cases[] = {
+        {{28, 28, 1}, {32, 4, 1, Padding::Same}, 3},  // seed conv1 (even kernel, same)
+        {{14, 14, 32}, {64, 2, 1, Padding::Same}, 2},  // seed conv2
+        {{9, 11, 3}, {5, 3, 2, Padding::Valid}, 2},
+        {{9, 8, 2}, {4, 4, 2, Padding::Same}, 3},
+        {{7, 7, 4}, {6, 5, 3, Padding::Same}, 1},
+        {{6, 6, 2}, {3, 1, 1, Padding::Valid}, 17},  // more samples than one task
+    };
+    for (const auto& c : cases) {
+        Conv2D layer(c.o);
+        Rng rng(3);
+        layer.build(c.in, rng);
+        Tensor x(c.n, c.in);
+        fill_random(x, rng);
+        Tensor y;
+        Context ctx;
+        ctx.mode = Mode::Train;
+        layer.forward(x, y, ctx);
+        const ConvGeometry g = conv_geometry(c.in, c.o);
+        auto p = layer.params();
+        std::vector<float> ref(y.size());
+        conv2d_forward_reference(g, c.n, x.data(), p[0].value, p[1].value, ref.data());
+        INFO(layer.spec() << " on " << c.in.str());
+        REQUIRE(y.shape() == layer.output_shape(c.in));
+        require_close(y.data(), ref.data(), y.size(), 1e-4f);
+
+        Tensor dy(y.n(), y.shape());
+        fill_random(dy, rng);
+        Tensor dx;
+        layer.backward(x, y, dy, &dx, ctx);
+        std::vector<float> rdx(x.size()), rdk(p[0].size), rdb(p[1].size);
+        conv2d_backward_reference(g, c.n, x.data(), p[0].value, dy.data(), rdx.data(), rdk.data(), rdb.data());
+        require_close(dx.data(), rdx.data(), dx.size(), 1e-4f);
+        require_close(p[0].grad, rdk.data(), rdk.size(), 1e-3f);
+        require_close(p[1].grad, rdb.data(), rdb.size(), 1e-3f);
+    }
+}
+
+TEST_CASE("maxpool forward and backward match the reference loops") {
+    struct Case {
+        Shape in;
+        MaxPoolOptions o;
+    };
+    const Case cases[] = {
+        {{28, 28, 32}, {2, 0, Padding::Valid}},
+        {{7, 7, 3}, {2, 0, Padding::Valid}},  // odd size: last row/column dropped
+        {{7, 7, 3}, {2, 0, Padding::Same}},   // odd size: padded
+        {{9, 9, 2}, {3, 2, Padding::Same}},   // overlapping windows
+    };
+    for (const auto& c : cases) {
+        MaxPool2D layer(c.o);
+        Rng rng(5);
+        layer.build(c.in, rng);
+        const int n = 10;
+        Tensor x(n, c.in);
+        fill_random(x, rng);
+        Tensor y;
+        Context ctx;
+        ctx.mode = Mode::Train;
+        layer.forward(x, y, ctx);
+        const PoolGeometry g = pool_geometry(c.in, c.o);
+        std::vector<float> ref(y.size());
+        maxpool_forward_reference(g, n, x.data(), ref.data());
+        INFO(layer.spec() << " on " << c.in.str());
+        require_close(y.data(), ref.data(), y.size(), 0.0f);
+        Tensor dy(n, y.shape());
+        fill_random(dy, rng);
+        Tensor dx;
+        layer.backward(x, y, dy, &dx, ctx);
+        std::vector<float> rdx(x.size());
+        maxpool_backward_reference(g, n, x.data(), dy.data(), rdx.data());
+        require_close(dx.data(), rdx.data(), dx.size(), 1e-6f);
+    }
+}
+
+TEST_CASE("dense forward matches the reference loop and flatten keeps NHWC order") {
+    Rng rng(9);
+    Dense layer(7);
+    layer.build({1, 1, 13}, rng);
+    Tensor x(5, {1, 1, 13});
+    fill_random(x, rng);
+    Tensor y;
+    layer.forward(x, y, Context{});
+    auto p = layer.params();
+    std::vector<float> ref(y.size());
+    dense_forward_reference(5, 13, 7, x.data(), p[0].value, p[1].value, ref.data());
+    require_close(y.data(), ref.data(), y.size(), 1e-5f);
+
+    Flatten f;
+    Tensor img(2, {2, 3, 4});
+    for (std::size_t i = 0; i < img.size(); ++i) img[i] = float(i);
+    Tensor flat;
+    f.forward(img, flat, Context{});
+    CHECK(flat.shape() == Shape{1, 1, 24});
+    for (std::size_t i = 0; i < flat.size(); ++i) CHECK(flat[i] == float(i));
+}
+
+TEST_CASE("relu and dropout behave as specified") {
+    ReLU relu;
+    Tensor x(1, {1, 1, 4});
+    x[0] = -2;
+    x[1] = 0;
+    x[2] = 3;
+    x[3] = -0.5f;
+    Tensor y;
+    relu.forward(x, y, Context{});
+    CHECK(y[0] == 0);
+    CHECK(y[1] == 0);
+    CHECK(y[2] == 3);
+    CHECK(y[3] == 0);
+
+    Dropout drop(0.5f);
+    Tensor big(100, {1, 1, 100});
+    for (std::size_t i = 0; i < big.size(); ++i) big[i] = 1.0f;
+    Tensor out;
+    drop.forward(big, out, Context{});  // inference: identity
+    for (std::size_t i = 0; i < out.size(); ++i) REQUIRE(out[i] == 1.0f);
+    Rng rng(1);
+    Context train;
+    train.mode = Mode::Train;
+    train.rng = &rng;
+    drop.forward(big, out, train);
+    int zeros = 0;
+    double sum = 0;
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        REQUIRE((out[i] == 0.0f || out[i] == 2.0f));  // inverted dropout scales kept units by 2
+        zeros += out[i] == 0.0f;
+        sum += out[i];
+    }
+    CHECK(zeros > 4700);
+    CHECK(zeros < 5300);
+    CHECK(sum / out.size() == Approx(1.0).epsilon(0.06));
+    CHECK_THROWS_AS(Dropout(1.0f), SpecError);
+}
+
+TEST_CASE("layer results are bit-identical for 1 and 2 threads") {
+    Conv2D conv({16, 3, 1, Padding::Same});
+    Dense dense(600);
+    Rng rng(2);
+    conv.build({12, 12, 3}, rng);
+    dense.build({1, 1, 12 * 12 * 16}, rng);
+    Tensor x(37, {12, 12, 3});
+    fill_random(x, rng);
+    ThreadPool one(1), two(2);
+    std::vector<std::vector<float>> results;
+    for (ThreadPool* pool : {&one, &two}) {
+        Context ctx;
+        ctx.mode = Mode::Train;
+        ctx.pool = pool;
+        Tensor y, z, dz, dy, dx;
+        conv.forward(x, y, ctx);
+        Tensor flat(y.n(), {1, 1, int(y.sample_size())});
+        std::copy(y.data(), y.data() + y.size(), flat.data());
+        dense.forward(flat, z, ctx);
+        dz.resize(z.n(), z.shape());
+        for (std::size_t i = 0; i < dz.size(); ++i) dz[i] = float(i % 7) - 3.0f;
+        dense.backward(flat, z, dz, &dy, ctx);
+        dy.resize(y.n(), y.shape());
+        conv.backward(x, y, dy, &dx, ctx);
+        std::vector<float> all(z.vec());
+        all.insert(all.end(), dx.vec().begin(), dx.vec().end());
+        for (auto* l : {static_cast<Layer*>(&conv), static_cast<Layer*>(&dense)})
+            for (auto& p : l->params()) all.insert(all.end(), p.grad, p.grad + p.size);
+        results.push_back(all);
+    }
+    REQUIRE(results[0] == results[1]);
+}

@@ -1,0 +1,84 @@
+// Softmax cross-entropy (value, stability, gradient) and the optimizers' update rules.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+#include "cnn/loss.hpp"
+#include "cnn/optimizer.hpp"
+#include "test_util.hpp"
+
+using namespace cnn;
+
+TEST_CASE("softmax cross-entropy value and stability") {
+    Tensor z(2, {1, 1, 3});
+    const float vals[] = {1, 2, 3, 1000, 0, -1000};  // second row would overflow a naive exp
+    std::copy(vals, vals + 6, z.data());
+    const std::uint8_t labels[] = {2, 1};
+    Tensor dz;
+    const LossResult r = softmax_cross_entropy(z, labels, &dz);
+    const double l0 = -std::log(std::exp(3.0) / (std::exp(1.0) + std::exp(2.0) + std::exp(3.0)));
+    const double l1 = 1000.0;  // -log softmax = 1000 - 0 + log(1 + e^-1000 + ...)
+    CHECK(r.loss == Approx((l0 + l1) / 2).epsilon(1e-6));
+    CHECK(r.correct == 1);
+    for (std::size_t i = 0; i < dz.size(); ++i) CHECK(std::isfinite(dz[i]));
+    // Gradient rows sum to zero (softmax minus a distribution).
+    CHECK(dz[0] + dz[1] + dz[2] == Approx(0).margin(1e-7));
+}
+
+TEST_CASE("gradient check: softmax cross-entropy, with and without label smoothing") {
+    for (float smoothing : {0.0f, 0.1f}) {
+        Rng rng(3);
+        Tensor z(4, {1, 1, 10});
+        cnn_test::fill_random(z, rng, -3, 3);
+        const std::uint8_t labels[] = {0, 9, 4, 4};
+        Tensor dz;
+        softmax_cross_entropy(z, labels, &dz, smoothing);
+        const float h = 1e-2f;
+        for (std::size_t i = 0; i < z.size(); ++i) {
+            const float saved = z[i];
+            z[i] = saved + h;
+            const double lp = softmax_cross_entropy(z, labels, nullptr, smoothing).loss;
+            z[i] = saved - h;
+            const double lm = softmax_cross_entropy(z, labels, nullptr, smoothing).loss;
+            z[i] = saved;
+            CHECK(dz[i] == Approx((lp - lm) / (2 * h)).margin(2e-4));
+        }
+    }
+}
+
+TEST_CASE("Adam follows the Keras update rule") {
+    std::vector<float> value{1.0f, -2.0f}, grad{0.5f, -0.25f};
+    std::vector<ParamRef> params{{"p", {2}, value.data(), grad.data(), 2, true}};
+    Adam adam(0.1f);
+    double m[2] = {0, 0}, v[2] = {0, 0}, p[2] = {1.0, -2.0};
+    for (int t = 1; t <= 3; ++t) {
+        adam.step(params);
+        const double lr_t = 0.1 * std::sqrt(1 - std::pow(0.999, t)) / (1 - std::pow(0.9, t));
+        for (int i = 0; i < 2; ++i) {
+            m[i] = 0.9 * m[i] + 0.1 * grad[i];
+            v[i] = 0.999 * v[i] + 0.001 * grad[i] * grad[i];
+            p[i] -= lr_t * m[i] / (std::sqrt(v[i]) + 1e-7);
+            CHECK(value[i] == Approx(p[i]).epsilon(1e-5));
+        }
+    }
+    // State round-trips exactly: a restored optimizer continues identically.
+    Adam copy(0.1f);
+    copy.set_state(adam.state());
+    std::vector<float> v2 = value;
+    std::vector<ParamRef> params2{{"p", {2}, v2.data(), grad.data(), 2, true}};
+    adam.step(params);
+    copy.step(params2);
+    CHECK(value == v2);
+}
+
+TEST_CASE("SGD with momentum follows v = m*v - lr*g; p += v") {
+    std::vector<float> value{1.0f}, grad{2.0f};
+    std::vector<ParamRef> params{{"p", {1}, value.data(), grad.data(), 1, true}};
+    SGD sgd(0.1f, 0.9f);
+    sgd.step(params);  // v = -0.2
+    CHECK(value[0] == Approx(0.8f));
+    sgd.step(params);  // v = 0.9 * -0.2 - 0.2 = -0.38
+    CHECK(value[0] == Approx(0.42f));
+    CHECK_THROWS_WITH(make_optimizer("rmsprop", 0.1f), Catch::Contains("unknown optimizer"));
+    CHECK_THROWS_WITH(make_optimizer("adam", -1.0f), Catch::Contains("learning rate"));
+}

@@ -1,0 +1,151 @@
+// The training loop: learning, determinism, early stopping with restore-best and checkpoint,
+// progress callbacks, cancellation, and a short real MNIST run.
+#include <catch2/catch.hpp>
+
+#include "cnn/error.hpp"
+#include "cnn/idx.hpp"
+#include "cnn/metrics.hpp"
+#include "cnn/trainer.hpp"
+#include "cnn/weights_io.hpp"
+#include "test_util.hpp"
+
+using namespace cnn;
+
+namespace {
+const char* kBarsSpec = "input 12x12x1 | conv 8 k3 same | relu | maxpool 2 | flatten | dense 32 | relu | dense 4";
+}
+
+TEST_CASE("a small CNN learns synthetic bars") {
+    const Dataset train = cnn_test::synthetic_bars(800, 4, 1);
+    const Dataset test = cnn_test::synthetic_bars(200, 4, 2);
+    Model m = Model::from_spec(kBarsSpec, 3);
+    const double before = evaluate(m, test).accuracy;
+    TrainOptions o;
+    o.epochs = 4;
+    o.batch_size = 32;
+    const History h = fit(m, train, nullptr, o);
+    REQUIRE(h.epochs.size() == 4);
+    CHECK(h.epochs.back().loss < h.epochs.front().loss);
+    CHECK(h.epochs.back().has_validation);
+    const double after = evaluate(m, test).accuracy;
+    INFO("accuracy before " << before << ", after " << after);
+    CHECK(after > 0.9);
+}
+
+TEST_CASE("training is deterministic for a seed, and independent of the thread count") {
+    const Dataset train = cnn_test::synthetic_bars(300, 4, 5);
+    TrainOptions o;
+    o.epochs = 2;
+    o.batch_size = 20;
+    o.seed = 77;
+    const std::string spec = std::string(kBarsSpec).replace(std::string(kBarsSpec).find("| dense 4"), 9,
+                                                            "| dropout 0.3 | dense 4");
+    auto run = [&](int threads, std::uint64_t seed) {
+        ThreadPool pool(threads);
+        Model m = Model::from_spec(spec, 9);
+        TrainOptions oo = o;
+        oo.seed = seed;
+        fit(m, train, nullptr, oo, &pool);
+        return m.get_values();
+    };
+    const auto a = run(1, 77);
+    CHECK(a == run(1, 77));
+    CHECK(a == run(2, 77));
+    CHECK(a != run(2, 78));
+}
+
+TEST_CASE("early stopping restores the best epoch and the checkpoint holds it") {
+    const Dataset train = cnn_test::synthetic_bars(400, 4, 7);
+    // Validation labels that contradict the pattern: val_loss rises as the model learns.
+    Dataset val = cnn_test::synthetic_bars(100, 4, 8);
+    for (auto& l : val.labels) l = std::uint8_t((l + 1) % 4);
+    Model m = Model::from_spec(kBarsSpec, 3);
+    TrainOptions o;
+    o.epochs = 30;
+    o.patience = 2;
+    o.batch_size = 32;
+    o.checkpoint_path = "/tmp/cnn_test_best.dcnn";
+    std::remove(o.checkpoint_path.c_str());
+    const History h = fit(m, train, &val, o);
+    REQUIRE(h.stopped_early);
+    REQUIRE(h.best_epoch >= 1);
+    CHECK(int(h.epochs.size()) == h.best_epoch + o.patience);
+    double best = 1e9;
+    for (const auto& e : h.epochs) best = std::min(best, e.val_loss);
+    CHECK(h.epochs[h.best_epoch - 1].val_loss == best);
+    CHECK(h.epochs[h.best_epoch - 1].improved);
+    // The restored model is the checkpointed one, and it reproduces the best val_loss.
+    CHECK(load_weights(o.checkpoint_path).get_values() == m.get_values());
+    CHECK(evaluate(m, val).loss == Approx(best).epsilon(1e-6));
+}
+
+TEST_CASE("progress is reported per batch and training can be cancelled") {
+    const Dataset train = cnn_test::synthetic_bars(500, 4, 9);
+    Model m = Model::from_spec(kBarsSpec, 3);
+    TrainOptions o;
+    o.epochs = 3;
+    o.batch_size = 50;
+    o.validation_split = 0.2;  // 400 train -> 8 batches per epoch
+    Trainer t(m, train, nullptr, o);
+    CHECK(t.train_set().n == 400);
+    REQUIRE(t.validation_set() != nullptr);
+    CHECK(t.validation_set()->n == 100);
+    std::vector<Progress> seen;
+    int epochs_seen = 0;
+    TrainCallbacks cb;
+    cb.on_batch = [&](const Progress& p) {
+        seen.push_back(p);
+        if (p.epoch == 2 && p.batch == 3) t.cancel();
+    };
+    cb.on_epoch = [&](const EpochStats&) { ++epochs_seen; };
+    while (!t.done()) t.run(5, cb);
+    CHECK(t.history().cancelled);
+    CHECK(epochs_seen == 1);
+    REQUIRE(seen.size() == 11);  // 8 in epoch 1, 3 in epoch 2
+    CHECK(seen[0].batch == 1);
+    CHECK(seen[7].batch == 8);
+    CHECK(seen[7].batches == 8);
+    CHECK(seen[8].epoch == 2);
+    for (const auto& p : seen) {
+        CHECK(p.loss > 0);
+        CHECK(p.accuracy >= 0);
+        CHECK(p.accuracy <= 1);
+    }
+}
+
+TEST_CASE("bad training options are refused clearly") {
+    const Dataset train = cnn_test::synthetic_bars(50, 4, 1);
+    Model m = Model::from_spec(kBarsSpec, 3);
+    TrainOptions o;
+    o.batch_size = 0;
+    CHECK_THROWS_WITH(fit(m, train, nullptr, o), Catch::Contains("batch size"));
+    Model wrong = Model::from_spec("conv 4 k3 | flatten | dense 4", 1);  // expects 28x28x1
+    CHECK_THROWS_WITH(fit(wrong, train, nullptr, TrainOptions{}), Catch::Contains("the model expects 28x28x1"));
+    o = TrainOptions{};
+    o.optimizer = "sgd";
+    o.learning_rate = 1e30f;  // diverges
+    o.epochs = 3;
+    CHECK_THROWS_WITH(fit(m, train, nullptr, o), Catch::Contains("diverged"));
+}
+
+TEST_CASE("the seed model learns real MNIST from 2,000 images in three epochs", "[mnist]") {
+    const std::string ti = cnn_test::mnist_path("train-images-idx3-ubyte");
+    const std::string tl = cnn_test::mnist_path("train-labels-idx1-ubyte");
+    const std::string vi = cnn_test::mnist_path("t10k-images-idx3-ubyte");
+    const std::string vl = cnn_test::mnist_path("t10k-labels-idx1-ubyte");
+    if (ti.empty() || vi.empty()) {
+        WARN("MNIST not present (run scripts/get-mnist.sh); skipping");
+        return;
+    }
+    const Dataset train = slice(load_idx_dataset(ti, tl), 0, 2000);
+    const Dataset test = slice(load_idx_dataset(vi, vl), 0, 2000);
+    Model m = Model::from_spec(kSeedSpec, 1);
+    ThreadPool pool(2);
+    TrainOptions o;
+    o.epochs = 3;
+    const History h = fit(m, train, nullptr, o, &pool);
+    const Evaluation ev = evaluate(m, test, &pool);
+    INFO("val accuracy " << h.epochs.back().val_accuracy << ", test accuracy " << ev.accuracy);
+    CHECK(ev.accuracy > 0.85);
+    CHECK(h.epochs.back().val_accuracy > 0.8);
+}

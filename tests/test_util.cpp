@@ -1,0 +1,119 @@
+#include "test_util.hpp"
+
+#include <algorithm>
+#include <fstream>
+
+namespace cnn_test {
+
+using namespace cnn;
+
+void fill_random(Tensor& t, Rng& rng, float lo, float hi, float min_abs) {
+    for (std::size_t i = 0; i < t.size(); ++i) {
+        float v;
+        do {
+            v = rng.uniform(lo, hi);
+        } while (std::fabs(v) < min_abs);
+        t[i] = v;
+    }
+}
+
+namespace {
+double objective(Layer& layer, const Tensor& x, const std::vector<float>& r, std::uint64_t seed) {
+    Rng rng(seed);
+    Context ctx;
+    ctx.mode = Mode::Train;
+    ctx.rng = &rng;
+    Tensor y;
+    layer.forward(x, y, ctx);
+    double l = 0;
+    for (std::size_t i = 0; i < y.size(); ++i) l += double(r[i]) * y[i];
+    return l;
+}
+
+double rel_error(double a, double b) { return std::fabs(a - b) / std::max(1e-2, std::fabs(a) + std::fabs(b)); }
+}  // namespace
+
+GradCheckResult grad_check(Layer& layer, Tensor x, std::uint64_t seed, int max_checks, float h, bool check_input) {
+    GradCheckResult res;
+    Rng rng(seed);
+    Context ctx;
+    ctx.mode = Mode::Train;
+    Rng layer_rng(seed + 1);
+    ctx.rng = &layer_rng;
+    Tensor y;
+    layer.forward(x, y, ctx);
+    std::vector<float> r(y.size());
+    for (auto& v : r) v = rng.uniform(-1.0f, 1.0f);
+    Tensor dy(y.n(), y.shape());
+    std::copy(r.begin(), r.end(), dy.data());
+    Tensor dx;
+    layer.backward(x, y, dy, check_input ? &dx : nullptr, ctx);
+
+    const auto numeric = [&](float* p) {
+        const float saved = *p;
+        *p = saved + h;
+        const double lp = objective(layer, x, r, seed + 1);
+        *p = saved - h;
+        const double lm = objective(layer, x, r, seed + 1);
+        *p = saved;
+        return (lp - lm) / (2.0 * h);
+    };
+    const auto pick = [&](std::size_t n) {
+        std::vector<std::size_t> idx;
+        if (n <= std::size_t(max_checks)) {
+            for (std::size_t i = 0; i < n; ++i) idx.push_back(i);
+        } else {
+            for (int i = 0; i < max_checks; ++i) idx.push_back(std::size_t(rng.below(n)));
+        }
+        return idx;
+    };
+    if (check_input) {
+        for (std::size_t i : pick(x.size())) {
+            const double num = numeric(&x[i]);
+            res.max_input_error = std::max(res.max_input_error, rel_error(num, dx[i]));
+            ++res.checked;
+        }
+    }
+    // Parameter gradients must be read before the perturbing forwards overwrite caches; copy them.
+    for (auto& p : layer.params()) {
+        if (!p.trainable) continue;
+        const std::vector<float> analytic(p.grad, p.grad + p.size);
+        for (std::size_t i : pick(p.size)) {
+            const double num = numeric(&p.value[i]);
+            res.max_param_error = std::max(res.max_param_error, rel_error(num, analytic[i]));
+            ++res.checked;
+        }
+    }
+    return res;
+}
+
+Dataset synthetic_bars(int n, int classes, std::uint64_t seed, int side) {
+    Rng rng(seed);
+    Dataset d;
+    d.n = n;
+    d.shape = {side, side, 1};
+    d.images.assign(std::size_t(n) * side * side, 0.0f);
+    d.labels.resize(n);
+    for (int s = 0; s < n; ++s) {
+        const int label = int(rng.below(std::uint64_t(classes)));
+        d.labels[s] = std::uint8_t(label);
+        const float angle = 3.14159265f * float(label) / float(classes);
+        const float cx = side / 2.0f + rng.uniform(-1.5f, 1.5f), cy = side / 2.0f + rng.uniform(-1.5f, 1.5f);
+        float* img = d.images.data() + std::size_t(s) * side * side;
+        for (int t = -side; t <= side; ++t) {
+            const float px = cx + 0.4f * t * std::cos(angle), py = cy + 0.4f * t * std::sin(angle);
+            const int ix = int(std::lround(px)), iy = int(std::lround(py));
+            if (ix >= 0 && iy >= 0 && ix < side && iy < side) img[iy * side + ix] = 1.0f;
+        }
+        for (int i = 0; i < side * side; ++i) img[i] = std::clamp(img[i] + rng.uniform(0.0f, 0.2f), 0.0f, 1.0f);
+    }
+    return d;
+}
+
+std::string mnist_path(const std::string& name) {
+    const char* root = std::getenv("CNN_SOURCE_DIR");
+    const std::string path = std::string(root ? root : CNN_SOURCE_DIR) + "/data/mnist/" + name;
+    return std::ifstream(path).good() ? path : "";
+}
+
+}  // namespace cnn_test

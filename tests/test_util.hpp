@@ -1,0 +1,41 @@
+// Helpers shared by the unit tests: random tensors, a finite-difference gradient check used by
+// every layer, and small synthetic data sets.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "cnn/dataset.hpp"
+#include "cnn/layer.hpp"
+#include "cnn/rng.hpp"
+
+namespace cnn_test {
+
+// Fills t with uniform values in [lo, hi) whose magnitude is at least `min_abs` (keeps inputs
+// away from the ReLU kink) and that are pairwise distinct enough to avoid max-pool ties.
+void fill_random(cnn::Tensor& t, cnn::Rng& rng, float lo = -1.0f, float hi = 1.0f, float min_abs = 0.0f);
+
+struct GradCheckResult {
+    double max_input_error = 0;  // max relative error over checked input elements
+    double max_param_error = 0;  // max relative error over checked parameter elements
+    int checked = 0;
+};
+
+// Compares the layer's analytic gradients of L = sum(r * y) (r random) with central finite
+// differences in x and in every parameter. The layer must already be built for x's shape.
+// Up to `max_checks` elements of each tensor are checked. Stochastic layers get the same
+// random stream for every forward.
+GradCheckResult grad_check(cnn::Layer& layer, cnn::Tensor x, std::uint64_t seed = 7, int max_checks = 60,
+                           float h = 1e-2f, bool check_input = true);
+
+// A small synthetic labelled image set: class k is a bright bar at orientation k (plus noise),
+// easy enough to learn in a few epochs.
+cnn::Dataset synthetic_bars(int n, int classes, std::uint64_t seed, int side = 12);
+
+// Path of the real MNIST file `name` in data/mnist, or "" if it is not there.
+std::string mnist_path(const std::string& name);
+
+}  // namespace cnn_test

@@ -1,0 +1,334 @@
+// End-to-end tests of the page in headless Chromium (playwright-core + Debian's chromium): the
+// server is started here on a free port; screenshots go to tests/web/artifacts/.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { startServer } from '../../scripts/serve.mjs';
+import {
+  ROOT, artifact, digitStrokes, drawStrokes, launchBrowser, loadWasm, makePng, mnistTest, openPage,
+  testWeightsDir,
+} from './helpers.mjs';
+
+let server, url, browser, mnist;
+
+before(async () => {
+  const weightsDir = await testWeightsDir();
+  ({ server, url } = await startServer({ port: 0, weightsDir }));
+  browser = await launchBrowser();
+  mnist = await mnistTest();
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+// First test image of each digit: not chosen for being easy.
+function firstOfEach() {
+  return Array.from({ length: 10 }, (_, d) => mnist.labels.indexOf(d));
+}
+
+// Clears the pad, draws, and waits until the shown probabilities stop changing.
+async function drawAndRead(page, strokes) {
+  await page.click('#clear');
+  await drawStrokes(page, strokes);
+  return settledProbs(page);
+}
+
+async function settledProbs(page) {
+  let last = null;
+  for (let i = 0; i < 100; ++i) {
+    await page.waitForTimeout(120);
+    const now = await page.getAttribute('#bars', 'data-probs');
+    if (now && now === last) return JSON.parse(now);
+    last = now;
+  }
+  throw new Error('the prediction did not settle');
+}
+
+async function dropFile(page, selector, name, type, bytes) {
+  const dataTransfer = await page.evaluateHandle(({ name, type, b64 }) => {
+    const data = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const dt = new DataTransfer();
+    dt.items.add(new File([data], name, { type }));
+    return dt;
+  }, { name, type, b64: Buffer.from(bytes).toString('base64') });
+  await page.dispatchEvent(selector, 'drop', { dataTransfer });
+}
+
+async function modelError(page) {
+  await page.waitForSelector('#model-error:not([hidden])', { timeout: 10000 });
+  return page.textContent('#model-error');
+}
+
+test('the page loads without errors, serves wasm properly and prompts for a digit', async () => {
+  const page = await openPage(browser, url);
+  assert.equal(await page.getAttribute('#model-badge', 'data-state'), 'ready');
+  assert.match(await page.textContent('#model-source'), /pretrained/);
+  assert.equal(await page.textContent('#prediction'), '?');
+  assert.equal(await page.textContent('#verdict-title'), 'Draw a digit');
+  assert.ok(await page.isVisible('#prompt'));
+  assert.ok(!(await page.getAttribute('#prompt', 'class')).includes('gone'));
+  assert.equal(await page.getAttribute('#bars', 'data-probs'), '');
+  const info = await page.evaluate(async () => {
+    const r = await fetch('generated/digit_cnn.wasm');
+    return { type: r.headers.get('content-type'), isolated: self.crossOriginIsolated };
+  });
+  assert.equal(info.type, 'application/wasm');
+  assert.equal(info.isolated, true, 'COOP/COEP make the page cross-origin isolated');
+  await page.screenshot({ path: artifact('page-loaded.png'), fullPage: true });
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test('the page weighs less than 2 MB transferred (wasm + js + css + html + default weights)', async () => {
+  const web = path.join(ROOT, 'web');
+  const files = fs.readdirSync(web).filter((f) => /\.(js|html|css)$/.test(f)).map((f) => f === 'index.html' ? '' : f);
+  files.push('generated/digit_cnn.js', 'generated/digit_cnn.wasm', 'weights/seed.dcnn');
+  const rows = [];
+  for (const f of files) {
+    const get = (encoding) => new Promise((resolve, reject) => {
+      http.get(new URL(f, url), { headers: { 'Accept-Encoding': encoding } }, (res) => {
+        let n = 0;
+        res.on('data', (c) => (n += c.length));
+        res.on('end', () => resolve({ n, status: res.statusCode, encoding: res.headers['content-encoding'], type: res.headers['content-type'] }));
+      }).on('error', reject);
+    });
+    const raw = await get('identity'), gz = await get('gzip');
+    assert.equal(raw.status, 200, f);
+    rows.push({ file: f || 'index.html', raw: raw.n, gzip: gz.n, type: raw.type });
+  }
+  const sum = (k, pred = () => true) => rows.filter(pred).reduce((a, r) => a + r[k], 0);
+  const isWeights = (r) => r.file.endsWith('.dcnn');
+  console.log(`page weight: ${sum('gzip')} bytes transferred with gzip (${sum('raw')} uncompressed); ` +
+    `wasm+js+css+html ${sum('gzip', (r) => !isWeights(r))} gzip / ${sum('raw', (r) => !isWeights(r))} raw, ` +
+    `weights ${sum('gzip', isWeights)} gzip / ${sum('raw', isWeights)} raw`);
+  console.log(rows.map((r) => `${r.file} ${r.raw} ${r.gzip} ${r.type}`).join('; '));
+  assert.ok(sum('gzip') < 2_000_000, `${sum('gzip')} bytes`);
+});
+
+test('MNIST test digits traced on the canvas with the mouse are recognised', async () => {
+  const page = await openPage(browser, url);
+  const results = [];
+  for (const idx of firstOfEach()) {
+    const truth = mnist.labels[idx];
+    const probs = await drawAndRead(page, digitStrokes(mnist.pixels, idx * 784));
+    const predicted = probs.indexOf(Math.max(...probs));
+    results.push({ idx, truth, predicted, p: probs[predicted].toFixed(3) });
+    assert.equal(await page.textContent('#prediction'), String(predicted));
+    await page.locator('.play').screenshot({ path: artifact(`drawn-${truth}.png`) });
+  }
+  // Latency of the last drawing, measured in this Chromium.
+  const bench = await page.evaluate(() => window.digitCnn.benchmark(400));
+  console.log(`inference per digit in Chromium: ${bench.msPerPredict.toFixed(3)} ms predict, ` +
+    `${bench.msPerDigit.toFixed(3)} ms preprocess + predict (${bench.canvas.join('x')} canvas) in the worker, ` +
+    `${bench.msRoundTrip.toFixed(3)} ms page round trip`);
+  const correct = results.filter((r) => r.truth === r.predicted).length;
+  console.log(`drawn digits: ${correct}/10 correct`, JSON.stringify(results));
+  assert.ok(correct >= 8, `only ${correct} of 10 drawn digits recognised: ${JSON.stringify(results)}`);
+
+  // Clearing brings the prompt back instead of a guess.
+  await page.click('#clear');
+  assert.equal(await page.textContent('#prediction'), '?');
+  assert.equal(await page.getAttribute('#bars', 'data-probs'), '');
+  assert.ok(!(await page.getAttribute('#prompt', 'class')).includes('gone'));
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test('touch drawing on a phone draws without scrolling the page', async () => {
+  const page = await openPage(browser, url, {
+    viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true,
+  });
+  await page.evaluate(() => window.scrollTo(0, 40));
+  const scrollBefore = await page.evaluate(() => window.scrollY);
+  const box = await page.locator('#pad').boundingBox();
+  const cdp = await page.context().newCDPSession(page);
+  const idx = mnist.labels.indexOf(3);
+  for (const stroke of digitStrokes(mnist.pixels, idx * 784)) {
+    const pts = stroke.map(([u, v]) => ({ x: box.x + u * box.width, y: box.y + v * box.height }));
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [pts[0]] });
+    for (const p of pts.slice(1)) await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: [p] });
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+  }
+  const probs = await settledProbs(page);
+  assert.equal(await page.evaluate(() => window.scrollY), scrollBefore, 'the page must not scroll while drawing');
+  assert.equal(probs.indexOf(Math.max(...probs)), 3);
+  await page.screenshot({ path: artifact('phone.png') });
+  await page.screenshot({ path: artifact('phone-full.png'), fullPage: true });
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test('weights: download and upload round-trip; bad files show the core error and keep the model', async () => {
+  const page = await openPage(browser, url);
+  const strokes = digitStrokes(mnist.pixels, mnist.labels.indexOf(7) * 784);
+  const original = await drawAndRead(page, strokes);
+
+  // Download the active weights.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+  const downloaded = artifact('downloaded.dcnn');
+  await download.saveAs(downloaded);
+  const bytes = fs.readFileSync(downloaded);
+  assert.equal(bytes.subarray(0, 7).toString('latin1'), 'DCNNWTS');
+
+  // Another valid model (fresh random weights) changes the predictions...
+  const M = await loadWasm();
+  const other = new M.Session();
+  other.initModel(M.seedSpec(), 12345);
+  await page.setInputFiles('#weights-input', { name: 'random.dcnn', mimeType: 'application/octet-stream', buffer: Buffer.from(other.saveWeights()) });
+  await page.waitForFunction(() => document.getElementById('model-source').textContent === 'uploaded: random.dcnn');
+  assert.notDeepEqual(await drawAndRead(page, strokes), original);
+
+  // ...and uploading the downloaded file brings back exactly the same predictions.
+  await page.setInputFiles('#weights-input', downloaded);
+  await page.waitForFunction(() => document.getElementById('model-source').textContent.endsWith('.dcnn') &&
+    !document.getElementById('model-source').textContent.includes('random'));
+  assert.deepEqual(await drawAndRead(page, strokes), original);
+
+  // A truncated weights file, through the file picker.
+  await page.setInputFiles('#weights-input', { name: 'truncated.dcnn', mimeType: 'application/octet-stream', buffer: bytes.subarray(0, 1000) });
+  let message = await modelError(page);
+  assert.match(message, /truncated\.dcnn/);
+  assert.match(message, /truncated at byte 1000/);
+  assert.match(message, /previous model is still active/);
+  await page.locator('#model').screenshot({ path: artifact('weights-error-truncated.png') });
+  assert.deepEqual(await drawAndRead(page, strokes), original);
+
+  // A PNG, dropped on the weights drop zone.
+  await dropFile(page, '#weights-drop', 'picture.png', 'image/png', makePng(32, 32));
+  await page.waitForFunction(() => document.getElementById('model-error').textContent.includes('picture.png'));
+  message = await modelError(page);
+  assert.match(message, /not a digit-cnn weights file \(bad magic bytes/);
+  assert.deepEqual(await drawAndRead(page, strokes), original);
+
+  // A corrupted byte in the middle: the checksum catches it.
+  const flipped = Buffer.from(bytes);
+  flipped[flipped.length >> 1] ^= 0x40;
+  await dropFile(page, '#weights-drop', 'flipped.dcnn', '', flipped);
+  await page.waitForFunction(() => document.getElementById('model-error').textContent.includes('flipped.dcnn'));
+  assert.match(await modelError(page), /checksum mismatch/);
+
+  // A valid file whose model does not classify 28x28 digits into 10 classes.
+  const five = new M.Session();
+  five.initModel('input 28x28x1 | conv 4 k3 | relu | flatten | dense 5', 1);
+  await dropFile(page, '#weights-drop', 'five-classes.dcnn', '', five.saveWeights());
+  await page.waitForFunction(() => document.getElementById('model-error').textContent.includes('five-classes.dcnn'));
+  assert.match(await modelError(page), /incompatible model: it takes 28x28x1 input and has 5 outputs/);
+  const rgb = new M.Session();
+  rgb.initModel('input 32x32x3 | conv 4 k3 | relu | flatten | dense 10', 1);
+  await dropFile(page, '#weights-drop', 'rgb.dcnn', '', rgb.saveWeights());
+  await page.waitForFunction(() => document.getElementById('model-error').textContent.includes('rgb.dcnn'));
+  assert.match(await modelError(page), /incompatible model: it takes 32x32x3 input/);
+  assert.deepEqual(await drawAndRead(page, strokes), original);
+  assert.match(await page.textContent('#model-source'), /uploaded: downloaded\.dcnn/);
+  [other, five, rgb].forEach((s) => s.delete());
+
+  await page.screenshot({ path: artifact('weights-error.png'), fullPage: false });
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test('a photo of a digit on paper is classified through the same preprocessing', async () => {
+  const page = await openPage(browser, url);
+  // Dark ink on uneven, noisy paper: a test digit scaled up into a 300x240 "photo".
+  const idx = mnist.labels.indexOf(2);
+  const at = (x, y) => {
+    const u = (x - 90) / 4.5, v = (y - 40) / 4.5;  // the digit spans about 126x126 px
+    const x0 = Math.floor(u), y0 = Math.floor(v);
+    if (x0 < 0 || y0 < 0 || x0 >= 27 || y0 >= 27) return 0;
+    const tx = u - x0, ty = v - y0, p = (i, j) => mnist.pixels[idx * 784 + j * 28 + i] / 255;
+    return (p(x0, y0) * (1 - tx) + p(x0 + 1, y0) * tx) * (1 - ty) + (p(x0, y0 + 1) * (1 - tx) + p(x0 + 1, y0 + 1) * tx) * ty;
+  };
+  let seed = 7;
+  const noise = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff - 0.5) * 16;
+  const png = makePng(300, 240, (x, y) => {
+    const paper = 215 - 0.12 * x + 0.05 * y + noise();  // lit from one side
+    return Math.max(0, Math.min(255, Math.round(paper - 160 * at(x, y))));
+  });
+  fs.writeFileSync(artifact('photo-input.png'), png);
+  await dropFile(page, '#pad-frame', 'photo.png', 'image/png', png);
+  const probs = await settledProbs(page);
+  assert.equal(probs.indexOf(Math.max(...probs)), 2);
+  assert.match(await page.textContent('#photo-label'), /photo\.png/);
+  await page.locator('.play').screenshot({ path: artifact('photo.png') });
+  // Drawing replaces the photo.
+  await drawAndRead(page, digitStrokes(mnist.pixels, mnist.labels.indexOf(1) * 784));
+  assert.ok(await page.isHidden('#photo-label'));
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test('training in the browser: progress, a responsive page, test accuracy and the new model', async () => {
+  const page = await openPage(browser, url);
+  // Frame gaps on the main thread while training runs.
+  await page.evaluate(() => {
+    window.__gaps = [];
+    let last = performance.now();
+    const tick = (t) => {
+      window.__gaps.push(t - last);
+      last = t;
+      if (!window.__stopTicks) requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  });
+  await page.fill('#train-size', '2000');
+  await page.selectOption('#train-epochs', '1');
+  await page.selectOption('#train-batch', '32');
+  await page.fill('#train-lr', '0.002');
+  await page.click('#train-start');
+  await page.waitForFunction(() => /batch \d+/.test(document.getElementById('train-status').textContent), null, { timeout: 120000 });
+  await page.evaluate(() => (window.__gaps = []));  // measure from the first batch on
+  const statuses = new Set();
+
+  // While it trains: drawing still gets a prediction, and a click is handled promptly.
+  const idx = mnist.labels.indexOf(4);
+  const t0 = Date.now();
+  const probs = await drawAndRead(page, digitStrokes(mnist.pixels, idx * 784));
+  const drawMs = Date.now() - t0;
+  assert.equal(probs.length, 10);
+  const c0 = Date.now();
+  await page.click('#clear');
+  await page.waitForFunction(() => document.getElementById('prediction').textContent === '?');
+  const clickMs = Date.now() - c0;
+  statuses.add(await page.textContent('#train-status'));
+  const stillTraining = await page.evaluate(() => !document.getElementById('train-stop').disabled);
+  await page.screenshot({ path: artifact('training-progress.png'), fullPage: true });
+
+  await page.waitForSelector('#train-results:not([hidden])', { timeout: 300000 });
+  const gaps = await page.evaluate(() => {
+    window.__stopTicks = true;
+    const g = window.__gaps.slice(1);
+    return { max: Math.max(...g), n: g.length };
+  });
+  console.log(`during training: draw+predict ${drawMs} ms, click ${clickMs} ms, longest frame gap ${gaps.max.toFixed(0)} ms over ${gaps.n} frames, still training: ${stillTraining}`);
+  assert.ok(clickMs < 1000, `a click took ${clickMs} ms during training`);
+  assert.ok(gaps.max < 500, `the main thread stalled for ${gaps.max} ms during training`);
+  for (const s of statuses) assert.match(s, /Epoch 1 of 1 · batch \d+ of 57|Evaluating/);
+
+  const accuracyText = await page.textContent('#test-accuracy');
+  const accuracy = parseFloat(accuracyText);
+  console.log(`in-browser training: test accuracy ${accuracyText}; ${await page.textContent('#train-status')}`);
+  assert.ok(accuracy > 80, `test accuracy ${accuracyText} after 1 epoch on 2,000 images`);
+  assert.match(await page.textContent('#test-detail'), /on 10,000 test images/);
+  assert.equal(await page.locator('#confusion tbody tr').count(), 10);
+  assert.ok((await page.locator('#misclassified figure').count()) > 0);
+  assert.equal(await page.textContent('#model-source'), 'trained in this browser');
+  assert.match(await page.textContent('#model-accuracy'), /%/);
+
+  // The new model is the active one and predicts.
+  const after = await drawAndRead(page, digitStrokes(mnist.pixels, mnist.labels.indexOf(0) * 784));
+  assert.equal(after.length, 10);
+  await page.screenshot({ path: artifact('training-done.png'), fullPage: true });
+
+  // The data preview reuses the loaded MNIST.
+  await page.click('#data-load');
+  await page.waitForSelector('#data-grid figure');
+  const labels = await page.locator('#data-grid figcaption').allTextContents();
+  assert.ok(labels.length >= 16 && labels.every((l) => /^[0-9]$/.test(l.trim())), labels.join(','));
+  await page.locator('#data').screenshot({ path: artifact('training-data.png') });
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});

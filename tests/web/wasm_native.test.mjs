@@ -1,0 +1,108 @@
+// The wasm module under Node: its bindings, and agreement with the native build (the
+// `digit-cnn predict` CLI) on the first 100 MNIST test images.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ROOT, loadWasm, mnistFile, mnistTest, testWeightsDir } from './helpers.mjs';
+
+const COUNT = 100;
+const TOLERANCE = 1e-5;
+
+function findNativeCli() {
+  const candidates = [process.env.DIGIT_CNN_BIN, path.join(ROOT, 'build/native/tools/digit-cnn')];
+  const build = path.join(ROOT, 'build');
+  if (fs.existsSync(build))
+    for (const d of fs.readdirSync(build)) candidates.push(path.join(build, d, 'tools/digit-cnn'));
+  return candidates.find((f) => f && fs.existsSync(f));
+}
+
+test('wasm: errors are JS Errors with the core message; the old model stays', async () => {
+  const M = await loadWasm();
+  const s = new M.Session();
+  const before = s.predict(new Float32Array(784).fill(0.5));
+  assert.throws(() => s.loadWeights(new Uint8Array([0x89, 0x50, 0x4e, 0x47, 1, 2, 3, 4, 5])),
+    (e) => e instanceof Error && /not a digit-cnn weights file/.test(e.message));
+  const bytes = s.saveWeights();
+  assert.throws(() => s.loadWeights(bytes.slice(0, 500)), /weights file truncated at byte 500/);
+  assert.throws(() => s.initModel('conv 3 k99', 1), /kernel size must be between 1 and 32/);
+  assert.deepEqual(s.predict(new Float32Array(784).fill(0.5)), before);
+  s.loadWeights(bytes);
+  assert.deepEqual(s.predict(new Float32Array(784).fill(0.5)), before);
+  assert.equal(s.spec(), M.seedSpec());
+  assert.equal(s.paramCount(), 411626);
+  s.delete();
+});
+
+test('wasm: preprocessing says empty for a blank canvas and 28x28 otherwise', async () => {
+  const M = await loadWasm();
+  const s = new M.Session();
+  const w = 100, h = 80;
+  const rgba = new Uint8Array(w * h * 4);  // transparent: no ink
+  assert.equal(s.preprocessRgba(rgba, w, h).empty, true);
+  for (let y = 20; y < 60; ++y) for (let x = 45; x < 52; ++x) rgba.set([0, 0, 0, 255], 4 * (y * w + x));
+  const r = s.preprocessRgba(rgba, w, h);
+  assert.equal(r.empty, false);
+  assert.equal(r.pixels.length, 784);
+  assert.throws(() => s.preprocessRgba(rgba.subarray(0, 100), w, h), /expected 100x80 RGBA pixels/);
+  s.delete();
+});
+
+test('wasm: training through the bindings is deterministic for a seed', async () => {
+  const M = await loadWasm();
+  const data = [mnistFile('train-images-idx3-ubyte'), mnistFile('train-labels-idx1-ubyte'),
+    mnistFile('t10k-images-idx3-ubyte'), mnistFile('t10k-labels-idx1-ubyte')];
+  const run = () => {
+    const s = new M.Session();
+    s.setData(...data);
+    s.startTraining({ trainSize: 640, epochs: 1, batchSize: 64, learningRate: 0.002, seed: 3 });
+    let step;
+    const epochs = [];
+    do {
+      step = s.trainStep(3);
+      epochs.push(...step.epochs);
+    } while (!step.done);
+    const w = s.saveWeights();
+    s.delete();
+    return { w, epochs };
+  };
+  const a = run(), b = run();
+  assert.equal(a.epochs.length, 1);
+  assert.ok(a.epochs[0].hasValidation);
+  assert.ok(a.epochs[0].valAccuracy > 0.3, `validation accuracy ${a.epochs[0].valAccuracy}`);
+  assert.deepEqual(a.w, b.w);
+});
+
+test(`wasm and native agree on the first ${COUNT} MNIST test images (within ${TOLERANCE})`, async (t) => {
+  const cli = findNativeCli();
+  if (!cli) {
+    t.skip('no native digit-cnn CLI found (build it: cmake --preset native && cmake --build --preset native)');
+    return;
+  }
+  const weights = path.join(await testWeightsDir(), 'seed.dcnn');
+  const M = await loadWasm();
+  const s = new M.Session();
+  s.loadWeights(new Uint8Array(fs.readFileSync(weights)));
+  const mnist = await mnistTest();
+  const x = new Float32Array(COUNT * 784);
+  for (let i = 0; i < x.length; ++i) x[i] = mnist.pixels[i] / 255;
+  const wasm = s.predictBatch(x, COUNT);
+  s.delete();
+
+  const out = execFileSync(cli, ['predict', '--weights', weights, '--idx',
+    path.join(ROOT, 'data/mnist/t10k-images-idx3-ubyte'), '--count', String(COUNT), '--json'],
+  { encoding: 'utf8', maxBuffer: 1 << 24 });
+  const native = JSON.parse(out);
+  assert.equal(native.probabilities.length, COUNT);
+  let maxDiff = 0, agree = 0;
+  for (let i = 0; i < COUNT; ++i) {
+    const row = native.probabilities[i];
+    for (let k = 0; k < 10; ++k) maxDiff = Math.max(maxDiff, Math.abs(row[k] - wasm[i * 10 + k]));
+    const wasmBest = Array.from(wasm.subarray(i * 10, i * 10 + 10)).reduce((b, v, k, a) => (v > a[b] ? k : b), 0);
+    if (wasmBest === native.predictions[i]) ++agree;
+  }
+  console.log(`wasm vs native (${path.relative(ROOT, cli)}): max |difference| ${maxDiff.toExponential(2)}, ${agree}/${COUNT} same predictions`);
+  assert.ok(maxDiff <= TOLERANCE, `max difference ${maxDiff}`);
+  assert.equal(agree, COUNT);
+});

@@ -1,0 +1,40 @@
+// What several subcommands share: default data paths, option helpers, file naming, warnings.
+#pragma once
+
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "cnn/dataset.hpp"
+#include "cnn/model.hpp"
+
+namespace tools {
+
+// Relative to the working directory, where scripts/get-mnist.sh puts them.
+extern const char* const kTrainImages;
+extern const char* const kTrainLabels;
+extern const char* const kTestImages;
+extern const char* const kTestLabels;
+
+// --threads N (at least 1), for commands that run the model on many images.
+CLI::Option* add_threads_option(CLI::App* app, int& threads);
+
+// Loads an IDX image/label pair; a missing file gets a hint on how to obtain MNIST.
+cnn::Dataset load_dataset(const std::string& images, const std::string& labels, int classes = 10);
+
+// Loads a weights file (spec + parameters); metadata may be null.
+cnn::Model load_model(const std::string& path, std::string* metadata = nullptr);
+
+// A file next to `path` named after it without its extension:
+// ("weights/seed.dcnn", ".history.json") -> "weights/seed.history.json".
+std::string sibling_path(const std::string& path, const std::string& suffix);
+
+// Creates the directory that will hold `path`, if needed; throws cnn::Error on failure.
+void ensure_parent_directory(const std::string& path);
+
+bool file_exists(const std::string& path);
+
+// "digit-cnn: warning: ..." on stderr.
+void warn(const std::string& message);
+
+}  // namespace tools
