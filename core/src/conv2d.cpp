@@ -83,7 +83,13 @@ void im2col(const ConvGeometry& g, const float* x, float* cols) {
                 const float* src_row = x + std::size_t(row_inside ? iy : 0) * g.w * g.c;
                 float* dst_row = row + std::size_t(ky) * g.k * g.c;
                 if (g.c == 1) {
-                    // Single channel (first layers): element copies, not memcpy calls.
+                    // Single channel (first layers): element copies, not memcpy calls; windows
+                    // fully inside the image skip the bounds checks.
+                    const int ix0 = ox * g.stride - g.pad_left;
+                    if (row_inside && ix0 >= 0 && ix0 + g.k <= g.w) {
+                        for (int kx = 0; kx < g.k; ++kx) dst_row[kx] = src_row[ix0 + kx];
+                        continue;
+                    }
                     for (int kx = 0; kx < g.k; ++kx) {
                         const int ix = ox * g.stride - g.pad_left + kx;
                         dst_row[kx] = row_inside && ix >= 0 && ix < g.w ? src_row[ix] : 0.0f;
@@ -171,8 +177,9 @@ void Conv2D::forward(const Tensor& x, Tensor& y, const Context& ctx) {
             im2col(g_, x.sample(s), cols + std::size_t(s - s0) * rows_per_sample * patch);
         const int rows = (s1 - s0) * rows_per_sample;
         MatrixMap out(y.sample(s0), rows, g_.f);
-        out.noalias() = ConstMatrixMap(cols, rows, patch) * kernel;
-        out.rowwise() += bias;
+        // Start from the bias and accumulate the product: one pass over the output, not two.
+        out.rowwise() = bias;
+        out.noalias() += ConstMatrixMap(cols, rows, patch) * kernel;
     });
 }
 

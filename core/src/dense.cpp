@@ -61,8 +61,8 @@ void Dense::forward(const Tensor& x, Tensor& y, const Context& ctx) {
         const int j0 = task * kOutputBlock;
         const int cols = std::min(units_, j0 + kOutputBlock) - j0;
         auto block = out.middleCols(j0, cols);
-        block.noalias() = in * kernel.middleCols(j0, cols);
-        block.rowwise() += bias.segment(j0, cols);
+        block.rowwise() = bias.segment(j0, cols);
+        block.noalias() += in * kernel.middleCols(j0, cols);
     });
 }
 

@@ -30,6 +30,43 @@ namespace {
 // unset); later cells replace it only when strictly greater, so ties go to the first maximum.
 // The inner loops over channels are branch-free so that they vectorise.
 void pool_sample(const PoolGeometry& g, const float* x, float* y, std::int32_t* arg) {
+    if (g.size == 2 && g.stride == 2 && g.pad_top == 0 && g.pad_left == 0 && 2 * g.oh <= g.h && 2 * g.ow <= g.w) {
+        // The common 2x2/2 case without padding: four loads per output, no bounds checks.
+        const std::size_t row = std::size_t(g.w) * g.c;
+        for (int oy = 0; oy < g.oh; ++oy)
+            for (int ox = 0; ox < g.ow; ++ox) {
+                const std::size_t base = (std::size_t(2 * oy) * g.w + 2 * ox) * g.c;
+                const float* __restrict p0 = x + base;
+                const float* __restrict p1 = p0 + g.c;
+                const float* __restrict p2 = p0 + row;
+                const float* __restrict p3 = p2 + g.c;
+                float* __restrict out = y + (std::size_t(oy) * g.ow + ox) * g.c;
+                if (!arg) {
+                    for (int c = 0; c < g.c; ++c) {
+                        const float m01 = p1[c] > p0[c] ? p1[c] : p0[c];
+                        const float m23 = p3[c] > p2[c] ? p3[c] : p2[c];
+                        out[c] = m23 > m01 ? m23 : m01;
+                    }
+                    continue;
+                }
+                std::int32_t* __restrict a = arg + (std::size_t(oy) * g.ow + ox) * g.c;
+                const std::int32_t b0 = std::int32_t(base), b2 = std::int32_t(base + row);
+                const std::int32_t gc = g.c;
+                for (int c = 0; c < g.c; ++c) {
+                    // Same tie rule as the general path: earlier cells win ties.
+                    const bool t1 = p1[c] > p0[c];
+                    const float m01 = t1 ? p1[c] : p0[c];
+                    const std::int32_t i01 = (t1 ? b0 + gc : b0) + c;
+                    const bool t3 = p3[c] > p2[c];
+                    const float m23 = t3 ? p3[c] : p2[c];
+                    const std::int32_t i23 = (t3 ? b2 + gc : b2) + c;
+                    const bool t = m23 > m01;
+                    out[c] = t ? m23 : m01;
+                    a[c] = t ? i23 : i01;
+                }
+            }
+        return;
+    }
     for (int oy = 0; oy < g.oh; ++oy)
         for (int ox = 0; ox < g.ow; ++ox) {
             float* __restrict out = y + (std::size_t(oy) * g.ow + ox) * g.c;
