@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(build-essential cmake libeigen3-dev catch2 zlib1g-dev libcli11-dev
-  nlohmann-json3-dev libstb-dev emscripten chromium firefox-esr ca-certificates)
+  nlohmann-json3-dev libstb-dev emscripten chromium firefox-esr ca-certificates
+  clang-14 libfuzzer-14-dev hershey-fonts-data)
 # Node may come from elsewhere (e.g. nodesource); only ask apt for it when it is absent.
 command -v node >/dev/null || APT_PACKAGES+=(nodejs)
 command -v npm >/dev/null || APT_PACKAGES+=(npm)

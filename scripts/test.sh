@@ -14,6 +14,14 @@ cmake --build --preset native -j2
 echo "== native tests (ctest)"
 ctest --preset native -j2
 
+echo "== the same suite under AddressSanitizer + UndefinedBehaviorSanitizer"
+cmake --preset native-asan >/dev/null
+cmake --build --preset native-asan -j2
+ctest --preset native-asan -j2
+
+echo "== fuzz smoke run (libFuzzer, clang 14)"
+bash scripts/fuzz.sh 20
+
 if [[ -f scripts/build-wasm.sh && -d tests/web ]]; then
   echo "== wasm build"
   bash scripts/build-wasm.sh

@@ -212,3 +212,46 @@ TEST_CASE("layer results are bit-identical for 1 and 2 threads") {
     }
     REQUIRE(results[0] == results[1]);
 }
+
+TEST_CASE("a ReLU fused into conv2d and dense gives the same results as a separate ReLU") {
+    Rng rng(21);
+    Tensor x(11, {9, 9, 3});
+    fill_random(x, rng);
+    for (int which = 0; which < 2; ++which) {
+        LayerPtr plain, fused;
+        Shape in = x.shape();
+        Tensor input = x;
+        if (which == 0) {
+            plain = std::make_unique<Conv2D>(Conv2DOptions{5, 3, 1, Padding::Same});
+            fused = std::make_unique<Conv2D>(Conv2DOptions{5, 3, 1, Padding::Same});
+        } else {
+            plain = std::make_unique<Dense>(7);
+            fused = std::make_unique<Dense>(7);
+            in = {1, 1, 9 * 9 * 3};
+            input.resize(x.n(), in);
+        }
+        Rng r1(4), r2(4);
+        plain->build(in, r1);
+        fused->build(in, r2);
+        REQUIRE(fused->fuse_relu());
+        ReLU relu;
+        Context ctx;
+        ctx.mode = Mode::Train;
+        Tensor z, y_plain, y_fused;
+        plain->forward(input, z, ctx);
+        relu.forward(z, y_plain, ctx);
+        fused->forward(input, y_fused, ctx);
+        REQUIRE(y_plain.vec() == y_fused.vec());
+        Tensor dy(y_plain.n(), y_plain.shape());
+        fill_random(dy, rng);
+        Tensor dz, dx_plain, dx_fused;
+        relu.backward(z, y_plain, dy, &dz, ctx);
+        plain->backward(input, z, dz, &dx_plain, ctx);
+        fused->backward(input, y_fused, dy, &dx_fused, ctx);
+        CHECK(dx_plain.vec() == dx_fused.vec());
+        auto pp = plain->params(), pf = fused->params();
+        for (std::size_t i = 0; i < pp.size(); ++i)
+            CHECK(std::vector<float>(pp[i].grad, pp[i].grad + pp[i].size) ==
+                  std::vector<float>(pf[i].grad, pf[i].grad + pf[i].size));
+    }
+}

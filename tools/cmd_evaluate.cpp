@@ -1,5 +1,6 @@
 // `digit-cnn evaluate`: loss, accuracy, per-class accuracy and the confusion matrix of a weights
-// file on an IDX data set, or on a folder of labelled image files.
+// file on an IDX data set, or on a folder of labelled image files (photos or drawings). Inputs get
+// the input preprocessing the weights file records (e.g. deskewing), as in training.
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -13,6 +14,7 @@
 #include "cnn/metrics.hpp"
 #include "commands.hpp"
 #include "image_io.hpp"
+#include "model_input.hpp"
 #include "text_format.hpp"
 
 namespace fs = std::filesystem;
@@ -28,6 +30,7 @@ struct EvaluateOptions {
     std::string folder;
     bool json = false;
     int threads = 2;
+    Cleanup cleanup = Cleanup::photo;
 };
 
 bool is_image_file(const fs::path& p) {
@@ -39,9 +42,11 @@ bool is_image_file(const fs::path& p) {
     return false;
 }
 
-// Images named "<label>_anything.png", each through the drawn-digit preprocessing. Files without
-// a leading digit label or without ink are skipped (listed in `skipped`).
-cnn::Dataset load_folder(const std::string& dir, const cnn::Model& model, std::vector<std::string>& skipped) {
+// Images named "<label>_anything.png", each through the photo cleanup (or canvas reading) and the
+// drawn-digit preprocessing. Files without a leading digit label or without ink are skipped
+// (listed in `skipped`).
+cnn::Dataset load_folder(const std::string& dir, const cnn::Model& model, Cleanup cleanup,
+                         std::vector<std::string>& skipped) {
     const cnn::Shape in = model.input_shape();
     if (in.h != in.w || in.c != 1)
         throw cnn::Error("this model takes " + in.str() + " images; --folder needs a square grayscale model");
@@ -65,7 +70,7 @@ cnn::Dataset load_folder(const std::string& dir, const cnn::Model& model, std::v
             skipped.push_back(name + " (name does not start with a class digit)");
             continue;
         }
-        const cnn::Preprocessed p = cnn::preprocess_digit(read_ink_image(f.string()).ink, pre);
+        const cnn::Preprocessed p = cnn::preprocess_digit(read_ink_image(f.string(), cleanup).ink, pre);
         if (p.empty) {
             skipped.push_back(name + " (no digit found: empty image)");
             continue;
@@ -80,11 +85,13 @@ cnn::Dataset load_folder(const std::string& dir, const cnn::Model& model, std::v
     return d;
 }
 
-void print_text(const cnn::Evaluation& ev, const EvaluateOptions& o, const std::string& source) {
+void print_text(const cnn::Evaluation& ev, const EvaluateOptions& o, const std::string& source,
+                cnn::InputPreprocessing input) {
     const int k = ev.classes;
     const long correct = std::lround(ev.accuracy * ev.n);
     std::cout << "Weights:  " << o.weights << "\n"
               << "Data:     " << source << " (" << with_commas(std::size_t(ev.n)) << " images)\n"
+              << "Input:    " << cnn::input_preprocessing_name(input) << " (as the weights were trained)\n"
               << format("Loss:     %.4f\nAccuracy: %.2f%% (%s / %s)\n\n", ev.loss, 100.0 * ev.accuracy,
                         with_commas(std::size_t(correct)).c_str(), with_commas(std::size_t(ev.n)).c_str());
     std::cout << "Class  Accuracy   Correct / Total\n";
@@ -109,10 +116,11 @@ void print_text(const cnn::Evaluation& ev, const EvaluateOptions& o, const std::
 }
 
 void print_json(const cnn::Evaluation& ev, const EvaluateOptions& o, const std::string& source,
-                const std::vector<std::string>& skipped) {
+                cnn::InputPreprocessing input, const std::vector<std::string>& skipped) {
     nlohmann::json j;
     j["weights"] = o.weights;
     j["data"] = source;
+    j["preprocessing"] = cnn::input_preprocessing_name(input);
     j["n"] = ev.n;
     j["loss"] = ev.loss;
     j["accuracy"] = ev.accuracy;
@@ -138,22 +146,25 @@ void print_json(const cnn::Evaluation& ev, const EvaluateOptions& o, const std::
 }
 
 int run_evaluate(const EvaluateOptions& o) {
-    cnn::Model model = load_model(o.weights);
+    std::string metadata;
+    cnn::Model model = load_model(o.weights, &metadata);
+    const cnn::InputPreprocessing input = input_preprocessing_of(o.weights, metadata);
     std::vector<std::string> skipped;
     const std::string source = o.folder.empty() ? o.images : o.folder;
-    const cnn::Dataset data = o.folder.empty() ? load_dataset(o.images, o.labels, model.classes())
-                                               : load_folder(o.folder, model, skipped);
+    cnn::Dataset data = o.folder.empty() ? load_dataset(o.images, o.labels, model.classes())
+                                         : load_folder(o.folder, model, o.cleanup, skipped);
     if (data.shape != model.input_shape())
         throw cnn::Error("'" + source + "' holds " + data.shape.str() + " images but the model expects " +
                          model.input_shape().str());
+    cnn::apply_input_preprocessing(input, data);
     cnn::ThreadPool pool(o.threads);
     const cnn::Evaluation ev = cnn::evaluate(model, data, &pool);
     if (!o.json)
         for (const auto& s : skipped) warn("skipped " + s);
     if (o.json)
-        print_json(ev, o, source, skipped);
+        print_json(ev, o, source, input, skipped);
     else
-        print_text(ev, o, source);
+        print_text(ev, o, source, input);
     return 0;
 }
 
@@ -166,11 +177,12 @@ Command add_evaluate_command(CLI::App& app) {
     cmd->add_option("--weights", o->weights, "Weights file")->required();
     auto* images = cmd->add_option("--images", o->images, "IDX images (plain or .gz)")->capture_default_str();
     auto* labels = cmd->add_option("--labels", o->labels, "IDX labels (plain or .gz)")->capture_default_str();
-    cmd->add_option("--folder", o->folder,
-                    "Evaluate image files named like 3_anything.png (label = first character) instead, "
-                    "through the drawn-digit preprocessing")
-        ->excludes(images)
-        ->excludes(labels);
+    auto* folder = cmd->add_option("--folder", o->folder,
+                                   "Evaluate image files named like 3_anything.png (label = first character) "
+                                   "instead: photos or drawings, through the drawn-digit preprocessing")
+                       ->excludes(images)
+                       ->excludes(labels);
+    add_cleanup_option(cmd, o->cleanup)->needs(folder);
     cmd->add_flag("--json", o->json, "Machine-readable output");
     add_threads_option(cmd, o->threads);
     return {cmd, [o] { return run_evaluate(*o); }};

@@ -1,18 +1,20 @@
-// `digit-cnn predict`: classify image files (through the drawn-digit preprocessing) or the first
-// images of an IDX file (already MNIST-format; used to check the wasm build against native).
+// `digit-cnn predict`: classify image files (photo cleanup, then the drawn-digit preprocessing) or
+// the first images of an IDX file (already MNIST-format; used to check the wasm build against
+// native). Either way the input preprocessing recorded in the weights file (e.g. deskewing) is
+// applied last, exactly as the model was trained.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <iostream>
 
-#include <nlohmann/json.hpp>
-
 #include "cli_common.hpp"
 #include "cnn/error.hpp"
 #include "cnn/idx.hpp"
+#include "cnn/input_preprocessing.hpp"
 #include "cnn/loss.hpp"
 #include "commands.hpp"
 #include "image_io.hpp"
+#include "model_input.hpp"
 #include "text_format.hpp"
 
 namespace tools {
@@ -27,6 +29,8 @@ struct PredictOptions {
     bool json = false;
     bool show = false;
     int threads = 2;
+    Cleanup cleanup = Cleanup::photo;
+    cnn::InputPreprocessing input = cnn::InputPreprocessing::mnist;  // from the weights' metadata
 };
 
 // Full float precision, so that another implementation can be compared to 1e-5 or better.
@@ -94,8 +98,8 @@ int predict_files(cnn::Model& model, const PredictOptions& o) {
     std::vector<std::string> empty, json_items;
     std::vector<float> probs(static_cast<std::size_t>(k));
     for (const auto& path : o.images) {
-        const InkImage img = read_ink_image(path);
-        const cnn::Preprocessed in = cnn::preprocess_digit(img.ink, pre);
+        const InkImage img = read_ink_image(path, o.cleanup);
+        cnn::Preprocessed in = cnn::preprocess_digit(img.ink, pre);
         if (in.empty) {
             empty.push_back(path);
             if (o.json)
@@ -104,6 +108,7 @@ int predict_files(cnn::Model& model, const PredictOptions& o) {
                 std::cout << path << ": no digit found (empty image)\n";
             continue;
         }
+        cnn::apply_input_preprocessing(o.input, in.pixels.data(), in.size, in.size);
         model.predict(in.pixels.data(), 1, probs.data());
         const int best = cnn::argmax(probs.data(), k);
         if (o.json) {
@@ -116,6 +121,7 @@ int predict_files(cnn::Model& model, const PredictOptions& o) {
                   << (img.transparent     ? "strokes on transparent background"
                       : img.dark_on_light ? "dark ink on light paper"
                                           : "light ink on dark background")
+                  << (img.specks_dropped ? format(", %d specks dropped", img.specks_dropped) : std::string())
                   << ")\n";
         if (o.show) print_ascii(in.pixels, in.size);
         print_bars(probs.data(), k);
@@ -145,7 +151,8 @@ int predict_idx(cnn::Model& model, const PredictOptions& o) {
     const int n = o.count > 0 ? std::min(o.count, idx.count) : idx.count;
     // The same byte-to-float conversion as training data (core's make_dataset).
     const std::vector<std::uint8_t> no_labels(std::size_t(n), 0);
-    const cnn::Dataset data = cnn::make_dataset(n, in, idx.pixels.data(), no_labels.data(), model.classes());
+    cnn::Dataset data = cnn::make_dataset(n, in, idx.pixels.data(), no_labels.data(), model.classes());
+    cnn::apply_input_preprocessing(o.input, data);
     const int k = model.classes();
     std::vector<float> probs(std::size_t(n) * k);
     cnn::ThreadPool pool(o.threads);
@@ -169,16 +176,12 @@ int predict_idx(cnn::Model& model, const PredictOptions& o) {
     return 0;
 }
 
-int run_predict(const PredictOptions& o) {
+int run_predict(PredictOptions o) {
     if (o.images.empty() == o.idx.empty())
         throw cnn::Error("give either image files or --idx FILE (run 'digit-cnn predict --help')");
     std::string metadata;
     cnn::Model model = load_model(o.weights, &metadata);
-    const auto meta = nlohmann::json::parse(metadata, nullptr, false);
-    if (o.idx.empty() && meta.is_object() && meta.contains("preprocessing") &&
-        meta["preprocessing"] != "mnist")
-        warn("these weights expect '" + meta["preprocessing"].dump() +
-             "' input, but image files get the MNIST preprocessing");
+    o.input = input_preprocessing_of(o.weights, metadata);
     return o.idx.empty() ? predict_files(model, o) : predict_idx(model, o);
 }
 
@@ -190,7 +193,8 @@ Command add_predict_command(CLI::App& app) {
     cmd->add_option("--weights", o->weights, "Weights file")->required();
     auto* images = cmd->add_option("images", o->images, "Image files: one digit each, any size and polarity");
     auto* idx = cmd->add_option("--idx", o->idx,
-                                "Classify the images of this IDX file as they are (no preprocessing)")
+                                "Classify the images of this IDX file (MNIST format: only the weights' own "
+                                "input preprocessing, e.g. deskew, is applied)")
                     ->excludes(images);
     cmd->add_option("--count", o->count, "With --idx: only the first N images (0 = all)")
         ->check(CLI::NonNegativeNumber)
@@ -198,10 +202,13 @@ Command add_predict_command(CLI::App& app) {
     cmd->add_flag("--json", o->json, "Machine-readable output (probabilities printed with %.9g)");
     cmd->add_flag("--show", o->show, "Print the preprocessed input the network sees as ASCII art")
         ->excludes(idx);
+    add_cleanup_option(cmd, o->cleanup)->excludes(idx);
     add_threads_option(cmd, o->threads);
     cmd->footer(
-        "Image files go through the drawn-digit preprocessing (crop, scale into 20x20, centre by mass\n"
-        "in 28x28). Dark ink on light paper is assumed when the mean luminance is above 0.5.\n"
+        "Image files are read as photos of a digit on paper (polarity detected, light evened out, specks\n"
+        "dropped; images with a transparent background as canvas drawings), then go through the\n"
+        "drawn-digit preprocessing (crop, scale into 20x20, centre by mass in 28x28) and the input\n"
+        "preprocessing the weights were trained with (their \"preprocessing\" metadata, e.g. mnist+deskew).\n"
         "An image without ink prints 'no digit found (empty image)' and exits with status 1.");
     return {cmd, [o] { return run_predict(*o); }};
 }

@@ -23,7 +23,8 @@ struct SummaryOptions {
 std::string keras_type(const std::string& kind) {
     static const std::map<std::string, std::string> names = {
         {"conv", "Conv2D"}, {"maxpool", "MaxPooling2D"}, {"relu", "ReLU"},
-        {"dense", "Dense"}, {"dropout", "Dropout"},      {"flatten", "Flatten"}};
+        {"dense", "Dense"}, {"dropout", "Dropout"},      {"flatten", "Flatten"},
+        {"batchnorm", "BatchNormalization"}, {"gap", "GlobalAveragePooling2D"}};
     auto it = names.find(kind);
     return it == names.end() ? kind : it->second;
 }
@@ -44,7 +45,7 @@ void print_table(cnn::Model& model, const std::string& title) {
     bool vector = false;
     for (std::size_t i = 0; i < rows.size(); ++i) {
         const std::string kind = model.layer(i).kind();
-        if (kind == "flatten" || kind == "dense") vector = true;
+        if (kind == "flatten" || kind == "dense" || kind == "gap") vector = true;
         const std::string name = " " + rows[i].name + " (" + keras_type(kind) + ")";
         std::cout << pad_right(name, w1 - 1) << " " << pad_right(keras_shape(rows[i].output, vector), w2)
                   << with_commas(rows[i].params) << "\n";

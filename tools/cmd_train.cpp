@@ -5,13 +5,17 @@
 #include <ctime>
 #include <filesystem>
 #include <iostream>
+#include <set>
 #include <tuple>
 
 #include <nlohmann/json.hpp>
 
+#include "augment_schedule_flags.hpp"
 #include "cli_common.hpp"
+#include "cnn/checkpoint.hpp"
 #include "cnn/error.hpp"
 #include "cnn/file_io.hpp"
+#include "cnn/input_preprocessing.hpp"
 #include "cnn/metrics.hpp"
 #include "cnn/spec.hpp"
 #include "cnn/trainer.hpp"
@@ -41,9 +45,95 @@ struct TrainCliOptions {
     std::string test_images = kTestImages, test_labels = kTestLabels;
     int limit = 0;
     double label_smoothing = 0.0;
+    bool deskew = false;  // train (and test) on deskewed digits; recorded as "mnist+deskew"
+    AugmentScheduleFlags augment_schedule;
     std::string output;
+    std::string resume;   // checkpoint to continue from
+    int max_batches = 0;  // stop (resumably) after this many batches; 0 = no limit
     std::string command_line;
 };
+
+// The options a run records in its resumable checkpoint, by flag name. A resumed run takes them
+// all from there; those that shape the trajectory must not be given with other values. The data
+// paths may change (Trainer::restore compares the data's checksums), and so may the rest.
+struct RecordedOption {
+    const char* flag;
+    bool locked;
+};
+const RecordedOption kRecordedOptions[] = {
+    {"spec", true}, {"batch", true}, {"lr", true}, {"optimizer", true}, {"momentum", true}, {"seed", true},
+    {"validation-split", true}, {"patience", true}, {"no-restore-best", true}, {"limit", true},
+    {"label-smoothing", true}, {"deskew", true}, {"epochs", false}, {"threads", false}, {"train-images", false},
+    {"train-labels", false}, {"test-images", false}, {"test-labels", false}, {"output", false},
+};
+
+// The table above and the augmentation and schedule flags, which all shape the trajectory.
+std::vector<RecordedOption> recorded_options() {
+    std::vector<RecordedOption> all(std::begin(kRecordedOptions), std::end(kRecordedOptions));
+    for (const std::string& flag : augment_schedule_flag_names()) all.push_back({flag.c_str(), true});
+    return all;
+}
+
+nlohmann::json options_json(const TrainCliOptions& o) {
+    nlohmann::json j = {{"spec", o.spec}, {"batch", o.batch}, {"lr", o.lr}, {"optimizer", o.optimizer},
+            {"momentum", o.momentum}, {"seed", o.seed}, {"validation-split", o.validation_split},
+            {"patience", o.patience}, {"no-restore-best", o.no_restore_best}, {"limit", o.limit},
+            {"label-smoothing", o.label_smoothing}, {"deskew", o.deskew}, {"epochs", o.epochs}, {"threads", o.threads},
+            {"train-images", o.train_images}, {"train-labels", o.train_labels},
+            {"test-images", o.test_images}, {"test-labels", o.test_labels}, {"output", o.output}};
+    j.update(augment_schedule_json(o.augment_schedule));
+    return j;
+}
+
+void set_option(TrainCliOptions& o, const std::string& flag, const nlohmann::json& v) {
+    if (flag == "spec") o.spec = v.get<std::string>();
+    else if (flag == "batch") o.batch = v.get<int>();
+    else if (flag == "lr") o.lr = v.get<double>();
+    else if (flag == "optimizer") o.optimizer = v.get<std::string>();
+    else if (flag == "momentum") o.momentum = v.get<double>();
+    else if (flag == "seed") o.seed = v.get<std::uint64_t>();
+    else if (flag == "validation-split") o.validation_split = v.get<double>();
+    else if (flag == "patience") o.patience = v.get<int>();
+    else if (flag == "no-restore-best") o.no_restore_best = v.get<bool>();
+    else if (flag == "limit") o.limit = v.get<int>();
+    else if (flag == "label-smoothing") o.label_smoothing = v.get<double>();
+    else if (flag == "deskew") o.deskew = v.get<bool>();
+    else if (flag == "epochs") o.epochs = v.get<int>();
+    else if (flag == "threads") o.threads = v.get<int>();
+    else if (flag == "train-images") o.train_images = v.get<std::string>();
+    else if (flag == "train-labels") o.train_labels = v.get<std::string>();
+    else if (flag == "test-images") o.test_images = v.get<std::string>();
+    else if (flag == "test-labels") o.test_labels = v.get<std::string>();
+    else if (flag == "output") o.output = v.get<std::string>();
+    else set_augment_schedule_flag(o.augment_schedule, flag, v);
+}
+
+// Fills `o` from the checkpoint's recorded options; `given` holds the flags on the command line.
+void apply_recorded_options(const std::string& path, const std::string& metadata, TrainCliOptions& o,
+                            const std::set<std::string>& given) {
+    const nlohmann::json meta = nlohmann::json::parse(metadata, nullptr, false);
+    if (meta.is_discarded() || !meta.is_object() || !meta.contains("options") || !meta["options"].is_object())
+        throw cnn::Error("'" + path + "' does not record the options of a 'digit-cnn train' run");
+    const nlohmann::json& recorded = meta["options"];
+    const nlohmann::json current = options_json(o);
+    for (const auto& opt : recorded_options()) {
+        if (!recorded.contains(opt.flag))
+            throw cnn::Error("'" + path + "' does not record --" + opt.flag + " (made by another version?)");
+        const nlohmann::json& v = recorded[opt.flag];
+        if (given.count(opt.flag)) {
+            if (opt.locked && current[opt.flag] != v)
+                throw cnn::Error("--" + std::string(opt.flag) + " " + current[opt.flag].dump() +
+                                 " differs from the resumed run's " + v.dump() +
+                                 "; a resumed run keeps the options it started with (start a new run to change it)");
+            continue;
+        }
+        try {
+            set_option(o, opt.flag, v);
+        } catch (const nlohmann::json::exception&) {
+            throw cnn::Error("'" + path + "' records an unusable --" + opt.flag + " " + v.dump());
+        }
+    }
+}
 
 // A signal handler can only reach globals; this one flag is the whole interface.
 std::atomic<bool> g_interrupted{false};
@@ -80,6 +170,10 @@ std::string utc_now() {
 
 nlohmann::json shape_json(const cnn::Shape& s) { return {s.h, s.w, s.c}; }
 
+cnn::InputPreprocessing input_preprocessing(const TrainCliOptions& o) {
+    return o.deskew ? cnn::InputPreprocessing::mnist_deskew : cnn::InputPreprocessing::mnist;
+}
+
 // Everything known before training; results are added when it ends.
 nlohmann::json base_manifest(cnn::Model& model, const TrainCliOptions& o, int train_n, int val_n) {
     nlohmann::json m;
@@ -88,8 +182,9 @@ nlohmann::json base_manifest(cnn::Model& model, const TrainCliOptions& o, int tr
     m["weights"] = std::filesystem::path(o.output).filename().string();
     m["spec"] = model.spec();
     // What the input must look like: MNIST pixels in [0, 1], white ink on black, digit scaled into
-    // 20x20 and centred by centre of mass in 28x28 (cnn::preprocess_digit for drawings).
-    m["preprocessing"] = "mnist";
+    // 20x20 and centred by centre of mass in 28x28 (cnn::preprocess_digit for drawings), then
+    // deskewed with --deskew. Predict and evaluate apply what this field says.
+    m["preprocessing"] = cnn::input_preprocessing_name(input_preprocessing(o));
     m["input_shape"] = shape_json(model.input_shape());
     m["classes"] = model.classes();
     m["parameters"] = model.param_count();
@@ -150,8 +245,21 @@ void add_results(nlohmann::json& m, const cnn::History& h, bool restore_best, do
     m["images_per_second"] = seconds > 0 ? images / seconds : 0.0;  // training batches only
 }
 
-int run_train(const TrainCliOptions& o, bool momentum_given) {
+int run_train(TrainCliOptions o, const std::set<std::string>& given) {
+    // A resumed run: the model, its trainer state and the run's options come from the checkpoint.
+    cnn::Checkpoint resumed;
+    if (!o.resume.empty()) {
+        if (!file_exists(o.resume))
+            throw cnn::Error("resume checkpoint '" + o.resume + "' does not exist (training writes it next to "
+                             "--output, e.g. weights/seed.resume)");
+        resumed = cnn::load_checkpoint(o.resume);
+        apply_recorded_options(o.resume, resumed.metadata, o, given);
+    }
+    const bool momentum_given = given.count("momentum") > 0;
     const std::string manifest_path = sibling_path(o.output, ".json");
+    const std::string resume_path = sibling_path(o.output, ".resume");
+    if (resume_path == o.output)
+        throw cnn::Error("--output '" + o.output + "' would be overwritten by its own resume checkpoint; use a .dcnn name");
     if (manifest_path == o.output)
         throw cnn::Error("--output '" + o.output +
                          "' would be overwritten by its own manifest; use a .dcnn name");
@@ -165,14 +273,16 @@ int run_train(const TrainCliOptions& o, bool momentum_given) {
     {
         cnn::Dataset data = load_dataset(o.train_images, o.train_labels);
         if (o.limit > 0 && o.limit < data.n) data = cnn::slice(data, 0, o.limit);
+        cnn::apply_input_preprocessing(input_preprocessing(o), data);
         std::tie(train, validation) = cnn::split_validation(data, o.validation_split);
     }
-    cnn::Model model = cnn::Model::from_spec(o.spec, o.seed);
+    cnn::Model model = o.resume.empty() ? cnn::Model::from_spec(o.spec, o.seed) : std::move(resumed.model);
     cnn::ThreadPool pool(o.threads);
     // Loaded before training so that a bad test file is reported now, not after an hour.
     cnn::Dataset test;
     if (file_exists(o.test_images) && file_exists(o.test_labels)) {
         test = load_dataset(o.test_images, o.test_labels, model.classes());
+        cnn::apply_input_preprocessing(input_preprocessing(o), test);
         if (test.shape != model.input_shape())
             throw cnn::Error("the test images are " + test.shape.str() + " but the model expects " +
                              model.input_shape().str());
@@ -192,10 +302,22 @@ int run_train(const TrainCliOptions& o, bool momentum_given) {
     topt.learning_rate = float(o.lr);
     topt.momentum = float(o.momentum);
     topt.label_smoothing = float(o.label_smoothing);
+    apply_augment_schedule(o.augment_schedule, o.lr, topt);
     topt.checkpoint_path = o.output;
     nlohmann::json manifest = base_manifest(model, o, train.n, validation.n);
+    describe_augment_schedule(topt, manifest["training"]);
+    if (!o.resume.empty()) manifest["resumed_from"] = o.resume;
     topt.checkpoint_metadata = manifest.dump();  // as known so far: no test results yet
     cnn::Trainer run(model, train, &validation, topt, &pool);
+    if (!o.resume.empty()) {
+        std::cout << "Resuming " << o.resume << " at epoch " << resumed.state.epoch + 1 << ", batch "
+                  << resumed.state.batch + 1 << "\n";
+        run.restore(resumed.state);
+        resumed.state = {};
+    }
+    // What a later --resume needs besides the model and the trainer state.
+    const std::string resume_metadata = nlohmann::json{{"options", options_json(o)}}.dump();
+    const auto save_resume = [&] { cnn::save_checkpoint(resume_path, model, run.state(), resume_metadata); };
 
     const int val_n = run.validation_set() ? run.validation_set()->n : 0;
     std::cout << "Model: " << model.spec() << " (" << with_commas(model.param_count()) << " parameters)\n"
@@ -203,6 +325,9 @@ int run_train(const TrainCliOptions& o, bool momentum_given) {
               << (val_n ? with_commas(std::size_t(val_n)) + " for validation" : std::string("no validation"))
               << "; batch " << o.batch << ", " << o.optimizer << format(" lr %g", o.lr) << ", " << o.threads
               << " thread" << (o.threads == 1 ? "" : "s") << ", seed " << o.seed << "\n";
+    if (topt.lr_schedule.decay != cnn::LrDecay::Constant || topt.lr_schedule.warmup_epochs > 0)
+        std::cout << "Learning rate: " << cnn::describe(topt.lr_schedule, topt.epochs) << "\n";
+    if (topt.augment_enabled) std::cout << "Augmentation: " << cnn::describe(topt.augment) << "\n";
     if (val_n == 0)
         warn("no validation data: early stopping and the best checkpoint follow the training loss");
     std::cout.flush();
@@ -212,20 +337,46 @@ int run_train(const TrainCliOptions& o, bool momentum_given) {
     callbacks.on_batch = [&](const cnn::Progress& p) { bar.on_batch(p); };
     callbacks.on_epoch = [&](const cnn::EpochStats& s) { bar.on_epoch(s, o.epochs); };
     const double t0 = cnn::now_seconds();
+    bool stopped = false;  // by --max-batches
     {
         InterruptGuard guard;
+        int batches = 0;
+        std::size_t epochs_done = run.history().epochs.size();
         try {
             while (!run.done()) {
-                if (g_interrupted.load()) {
+                if (g_interrupted.load() || (o.max_batches > 0 && batches == o.max_batches)) {
                     bar.clear();
-                    std::cerr << "Interrupted: stopping; the best model so far will be saved "
-                                 "(Ctrl-C again to kill)"
-                              << std::endl;
+                    // Saved before cancel(), which puts the best weights back into the model.
+                    save_resume();
+                    stopped = !g_interrupted.load();
+                    if (stopped)
+                        std::cout << "Stopped after " << batches << " batch" << (batches == 1 ? "" : "es")
+                                  << " (--max-batches); continue with: digit-cnn train --resume " << resume_path
+                                  << std::endl;
+                    else
+                        std::cerr << "Interrupted: stopping; the best model so far will be saved, and the run "
+                                     "can continue with: digit-cnn train --resume "
+                                  << resume_path << " (Ctrl-C again to kill)" << std::endl;
                     run.cancel();
                     break;
                 }
                 run.run(1, callbacks);
+                ++batches;
+                // At each epoch end, so that a crash or a kill loses at most one epoch.
+                if (run.history().epochs.size() != epochs_done && !run.done()) {
+                    epochs_done = run.history().epochs.size();
+                    save_resume();
+                }
             }
+        } catch (const cnn::Error& e) {
+            bar.clear();
+            // Divergence or a failed write: say what is still on disk. The checkpoints were only
+            // written while everything was finite, so they are the last good ones.
+            std::string kept;
+            if (file_exists(o.output)) kept += "the best weights so far are in '" + o.output + "'";
+            if (file_exists(resume_path))
+                kept += std::string(kept.empty() ? "" : ", ") + "the last epoch's state is in '" + resume_path + "'";
+            throw cnn::Error(std::string(e.what()) + (kept.empty() ? "" : "; " + kept));
         } catch (...) {
             bar.clear();
             throw;
@@ -234,8 +385,10 @@ int run_train(const TrainCliOptions& o, bool momentum_given) {
     const double wall = cnn::now_seconds() - t0;
     const cnn::History& h = run.history();
     if (h.epochs.empty()) {
-        std::cerr << "digit-cnn: training cancelled before the first epoch ended; nothing saved" << std::endl;
-        return 130;
+        std::cerr << "digit-cnn: no epoch has ended yet, so there are no weights to save; the run can continue "
+                     "with: digit-cnn train --resume "
+                  << resume_path << std::endl;
+        return stopped ? 0 : 130;
     }
     add_results(manifest, h, !o.no_restore_best, wall);
     const char* monitored = val_n ? "val_loss" : "loss";
@@ -267,7 +420,12 @@ int run_train(const TrainCliOptions& o, bool momentum_given) {
     std::cout << "Saved " << o.output << " (epoch " << manifest["weights_from_epoch"].get<int>() << ")\n"
               << "Wrote " << manifest_path << ", " << sibling_path(o.output, ".history.{json,csv,svg}")
               << "\n";
-    return h.cancelled ? 130 : 0;
+    if (!h.cancelled) {
+        // The run is complete: nothing left to resume.
+        std::error_code ec;
+        std::filesystem::remove(resume_path, ec);
+    }
+    return h.cancelled && !stopped ? 130 : 0;
 }
 
 }  // namespace
@@ -277,7 +435,7 @@ Command add_train_command(CLI::App& app, const std::string& command_line) {
     o->command_line = command_line;
     CLI::App* cmd =
         app.add_subcommand("train", "Train a model on MNIST (or any IDX data) and save its weights");
-    cmd->add_option("--output,-o", o->output, "Weights file to write, e.g. weights/seed.dcnn")->required();
+    auto* output = cmd->add_option("--output,-o", o->output, "Weights file to write, e.g. weights/seed.dcnn");
     cmd->add_option("--spec", o->spec, "Model spec (default: the seed model shown by 'digit-cnn summary')");
     cmd->add_option("--epochs", o->epochs, "Maximum number of epochs")
         ->check(CLI::Range(1, 100000))
@@ -287,7 +445,7 @@ Command add_train_command(CLI::App& app, const std::string& command_line) {
     cmd->add_option("--optimizer", o->optimizer, "adam or sgd")
         ->check(CLI::IsMember({"adam", "sgd"}))
         ->capture_default_str();
-    auto* momentum = cmd->add_option("--momentum", o->momentum, "SGD momentum")
+    cmd->add_option("--momentum", o->momentum, "SGD momentum")
                          ->check(CLI::Range(0.0, 0.999999))
                          ->capture_default_str();
     cmd->add_option("--seed", o->seed, "Seed for initialisation, shuffling and dropout")
@@ -314,11 +472,30 @@ Command add_train_command(CLI::App& app, const std::string& command_line) {
     cmd->add_option("--label-smoothing", o->label_smoothing, "Label smoothing (Keras semantics)")
         ->check(CLI::Range(0.0, 0.99))
         ->capture_default_str();
+    cmd->add_flag("--deskew", o->deskew,
+                  "Deskew every digit (moment-based shear) for training and test; the weights record "
+                  "\"mnist+deskew\" so predict and evaluate deskew their inputs too");
+    add_augment_schedule_flags(cmd, o->augment_schedule);
+    cmd->add_option("--resume", o->resume,
+                    "Continue the run saved in this checkpoint (e.g. weights/seed.resume) with its options; "
+                    "--epochs, --threads, --output and the data paths may change");
+    cmd->add_option("--max-batches", o->max_batches,
+                    "Stop after this many batches, saving a checkpoint to continue from with --resume")
+        ->check(CLI::NonNegativeNumber);
     cmd->footer(
         "Writes the weights (best checkpoint during training, final model at the end) and next to it,\n"
         "for -o weights/seed.dcnn: weights/seed.json (manifest) and weights/seed.history.{json,csv,svg}.\n"
-        "Ctrl-C stops between batches and still saves the best model (exit status 130).");
-    return {cmd, [o, momentum] { return run_train(*o, momentum->count() > 0); }};
+        "While training, weights/seed.resume holds the state at the last epoch end, to continue an\n"
+        "interrupted run exactly with --resume; it is removed when the run completes.\n"
+        "Ctrl-C stops between batches, saves the best model and the resume state (exit status 130).");
+    return {cmd, [o, cmd, output] {
+                if (o->resume.empty() && output->count() == 0)
+                    throw cnn::Error("--output is required (or --resume to continue a run)");
+                std::set<std::string> given;
+                for (const CLI::Option* opt : cmd->get_options())
+                    if (opt->count() > 0) given.insert(opt->get_name().substr(opt->get_name().find_first_not_of('-')));
+                return run_train(*o, given);
+            }};
 }
 
 }  // namespace tools

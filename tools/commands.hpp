@@ -21,5 +21,6 @@ Command add_predict_command(CLI::App& app);
 Command add_summary_command(CLI::App& app);
 Command add_samples_command(CLI::App& app);
 Command add_export_command(CLI::App& app);
+Command add_hershey_command(CLI::App& app);
 
 }  // namespace tools

@@ -1,6 +1,5 @@
 #include "image_io.hpp"
 
-#include <algorithm>
 #include <memory>
 
 #include <stb_image.h>
@@ -8,6 +7,7 @@
 
 #include "cnn/error.hpp"
 #include "cnn/file_io.hpp"
+#include "cnn/photo.hpp"
 
 namespace tools {
 
@@ -18,7 +18,7 @@ constexpr long long kMaxPixels = 64ll << 20;
 
 }  // namespace
 
-InkImage read_ink_image(const std::string& path) {
+InkImage read_ink_image(const std::string& path, Cleanup cleanup) {
     const std::vector<std::uint8_t> bytes = cnn::read_file(path);
     if (bytes.empty()) throw cnn::Error("image '" + path + "' is an empty file");
     if (bytes.size() > std::size_t(1) << 31) throw cnn::Error("image '" + path + "' is too large");
@@ -41,33 +41,26 @@ InkImage read_ink_image(const std::string& path) {
             out.transparent = true;
             break;
         }
-    if (out.transparent) {
-        // A canvas export: strokes on a transparent background, the page's convention.
-        out.ink = cnn::ink_from_rgba(px, w, h);
-        out.dark_on_light = true;
+    try {
+        if (out.transparent) {
+            // A canvas export: strokes on a transparent background, the page's convention.
+            out.ink = cnn::ink_from_rgba(px, w, h);
+            out.dark_on_light = true;
+            return out;
+        }
+        const cnn::GrayImage luminance = cnn::luminance_from_rgba(px, w, h);
+        if (cleanup == Cleanup::plain) {
+            out.ink = cnn::ink_from_gray(luminance, &out.dark_on_light);
+            return out;
+        }
+        cnn::PhotoInk photo = cnn::ink_from_photo(luminance);
+        out.ink = std::move(photo.ink);
+        out.dark_on_light = photo.dark_on_light;
+        out.specks_dropped = photo.components_dropped;
         return out;
+    } catch (const cnn::Error& e) {
+        throw cnn::Error("image '" + path + "': " + e.what());
     }
-    out.ink.width = w;
-    out.ink.height = h;
-    out.ink.pixels.resize(n);
-    double sum = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-        const float lum = (0.299f * px[4 * i] + 0.587f * px[4 * i + 1] + 0.114f * px[4 * i + 2]) / 255.0f;
-        out.ink.pixels[i] = lum;
-        sum += lum;
-    }
-    out.dark_on_light = sum / double(n) > 0.5;
-    if (out.dark_on_light)
-        for (float& v : out.ink.pixels) v = 1.0f - v;
-    // Photographed or scanned paper is rarely pure white: take the median (the background, since
-    // a digit covers well under half of the picture) as zero ink, so that grey paper does not
-    // count as a faint stroke everywhere.
-    std::vector<float> sorted = out.ink.pixels;
-    std::nth_element(sorted.begin(), sorted.begin() + sorted.size() / 2, sorted.end());
-    const float background = sorted[sorted.size() / 2];
-    if (background > 0.0f && background < 1.0f)
-        for (float& v : out.ink.pixels) v = std::max(0.0f, v - background) / (1.0f - background);
-    return out;
 }
 
 void write_png(const std::string& path, int width, int height, int channels,

@@ -180,10 +180,11 @@ void Conv2D::forward(const Tensor& x, Tensor& y, const Context& ctx) {
         // Start from the bias and accumulate the product: one pass over the output, not two.
         out.rowwise() = bias;
         out.noalias() += ConstMatrixMap(cols, rows, patch) * kernel;
+        if (relu_) out = out.cwiseMax(0.0f);
     });
 }
 
-void Conv2D::backward(const Tensor& x, const Tensor& /*y*/, const Tensor& dy, Tensor* dx,
+void Conv2D::backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx,
                       const Context& ctx) {
     const int n = x.n();
     const int rows_per_sample = g_.oh * g_.ow;
@@ -195,6 +196,7 @@ void Conv2D::backward(const Tensor& x, const Tensor& /*y*/, const Tensor& dy, Te
         dx->resize(n, input_);
         dcols_.resize(cols_.size());
     }
+    if (relu_) dmasked_.resize(dy.size());
     ConstMatrixMap kernel(values_.data(), patch, g_.f);
     run_tasks(ctx, tasks, [&](int task) {
         const int s0 = task * kSamplesPerTask;
@@ -202,7 +204,18 @@ void Conv2D::backward(const Tensor& x, const Tensor& /*y*/, const Tensor& dy, Te
         const int rows = (s1 - s0) * rows_per_sample;
         const std::size_t offset = std::size_t(s0) * rows_per_sample * patch;
         ConstMatrixMap cols(cols_.data() + offset, rows, patch);
-        ConstMatrixMap d_out(dy.sample(s0), rows, g_.f);
+        const float* d_ptr = dy.sample(s0);
+        if (relu_) {
+            // The fused ReLU's backward: pass the gradient only where the output was positive.
+            const std::size_t off = std::size_t(s0) * rows_per_sample * g_.f;
+            const std::size_t count = std::size_t(rows) * g_.f;
+            const float* __restrict yv = y.data() + off;
+            const float* __restrict gv = dy.data() + off;
+            float* __restrict mv = dmasked_.data() + off;
+            for (std::size_t i = 0; i < count; ++i) mv[i] = yv[i] > 0.0f ? gv[i] : 0.0f;
+            d_ptr = mv;
+        }
+        ConstMatrixMap d_out(d_ptr, rows, g_.f);
         float* part = partial_.data() + std::size_t(task) * values_.size();
         MatrixMap(part, patch, g_.f).noalias() = cols.transpose() * d_out;
         RowVectorMap(part + kernel_size, g_.f) = d_out.colwise().sum();

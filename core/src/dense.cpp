@@ -63,14 +63,22 @@ void Dense::forward(const Tensor& x, Tensor& y, const Context& ctx) {
         auto block = out.middleCols(j0, cols);
         block.rowwise() = bias.segment(j0, cols);
         block.noalias() += in * kernel.middleCols(j0, cols);
+        if (relu_) block = block.cwiseMax(0.0f);
     });
 }
 
-void Dense::backward(const Tensor& x, const Tensor& /*y*/, const Tensor& dy, Tensor* dx,
+void Dense::backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx,
                      const Context& ctx) {
     const int n = x.n();
     ConstMatrixMap in(x.data(), n, in_);
-    ConstMatrixMap d_out(dy.data(), n, units_);
+    const float* d_ptr = dy.data();
+    if (relu_) {
+        // The fused ReLU's backward (small: n x units).
+        dmasked_.resize(dy.size());
+        for (std::size_t i = 0; i < dy.size(); ++i) dmasked_[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+        d_ptr = dmasked_.data();
+    }
+    ConstMatrixMap d_out(d_ptr, n, units_);
     ConstMatrixMap kernel(values_.data(), in_, units_);
     MatrixMap dkernel(grads_.data(), in_, units_);
     RowVectorMap dbias(grads_.data() + std::size_t(in_) * units_, units_);

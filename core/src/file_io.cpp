@@ -1,9 +1,13 @@
 #include "cnn/file_io.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cnn/error.hpp"
 
@@ -13,15 +17,35 @@
 
 namespace cnn {
 
-std::vector<std::uint8_t> read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary | std::ios::ate);
-    if (!in) throw Error("cannot open '" + path + "': " + std::strerror(errno));
-    const std::streamoff size = in.tellg();
-    if (size < 0) throw Error("cannot read '" + path + "' (not a regular file?)");
-    std::vector<std::uint8_t> data(static_cast<std::size_t>(size));
-    in.seekg(0);
-    if (size > 0 && !in.read(reinterpret_cast<char*>(data.data()), size))
-        throw Error("cannot read '" + path + "': " + std::strerror(errno));
+std::vector<std::uint8_t> read_file(const std::string& path, std::size_t max_bytes) {
+    // POSIX rather than ifstream: a stream "opens" a directory and reports a nonsense size, and
+    // blocks forever on a FIFO with no writer. O_NONBLOCK makes open() return at once for a FIFO;
+    // for regular files it changes nothing.
+    const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) throw Error("cannot open '" + path + "': " + std::strerror(errno));
+    struct Closer {
+        int fd;
+        ~Closer() { ::close(fd); }
+    } closer{fd};
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) throw Error("cannot read '" + path + "': " + std::strerror(errno));
+    if (S_ISDIR(st.st_mode)) throw Error("cannot read '" + path + "': it is a directory, not a file");
+    if (!S_ISREG(st.st_mode))
+        throw Error("cannot read '" + path + "': not a regular file (a device, pipe or socket)");
+    if (st.st_size < 0 || std::uint64_t(st.st_size) > max_bytes)
+        throw Error("'" + path + "' is " + std::to_string(st.st_size) + " bytes; files larger than " +
+                    std::to_string(max_bytes) + " bytes are refused (wrong file?)");
+    std::vector<std::uint8_t> data(static_cast<std::size_t>(st.st_size));
+    std::size_t done = 0;
+    while (done < data.size()) {
+        const ssize_t n = ::read(fd, data.data() + done, data.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw Error("cannot read '" + path + "': " + std::strerror(errno));
+        if (n == 0)
+            throw Error("cannot read '" + path + "': it shrank from " + std::to_string(data.size()) +
+                        " to " + std::to_string(done) + " bytes while being read");
+        done += std::size_t(n);
+    }
     return data;
 }
 
@@ -51,27 +75,48 @@ std::vector<std::uint8_t> maybe_gunzip(std::vector<std::uint8_t> data, const std
 #ifdef CNN_HAVE_ZLIB
     z_stream zs{};
     if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) throw DataError(what + ": cannot start gzip decoder");
+    struct Ender {
+        z_stream* zs;
+        ~Ender() { inflateEnd(zs); }
+    } ender{&zs};
     std::vector<std::uint8_t> out;
     std::uint8_t buf[1 << 16];
-    zs.next_in = data.data();
-    zs.avail_in = static_cast<uInt>(data.size());
-    int rc;
-    do {
+    std::size_t pos = 0;  // input bytes consumed
+    for (;;) {
+        // zlib counts in 32-bit uInt: feed the input in pieces it can hold.
+        if (zs.avail_in == 0 && pos < data.size()) {
+            const std::size_t piece = std::min<std::size_t>(data.size() - pos, 1u << 30);
+            zs.next_in = data.data() + pos;
+            zs.avail_in = static_cast<uInt>(piece);
+            pos += piece;
+        }
         zs.next_out = buf;
         zs.avail_out = sizeof buf;
-        rc = inflate(&zs, Z_NO_FLUSH);
+        const int rc = inflate(&zs, Z_NO_FLUSH);
+        const std::size_t produced = sizeof buf - zs.avail_out;
         if (rc != Z_OK && rc != Z_STREAM_END) {
-            inflateEnd(&zs);
+            // Z_BUF_ERROR: no progress possible, i.e. the input ended inside the stream.
+            const bool truncated = rc == Z_BUF_ERROR;
             throw DataError(what + ": corrupt or truncated gzip data (" +
-                            (zs.msg ? std::string(zs.msg) : "unexpected end of data") + ")");
+                            (truncated ? std::string("unexpected end of data")
+                                       : zs.msg ? std::string(zs.msg) : "zlib error " + std::to_string(rc)) +
+                            ")");
         }
-        out.insert(out.end(), buf, buf + (sizeof buf - zs.avail_out));
-        if (out.size() > max_bytes) {
-            inflateEnd(&zs);
-            throw DataError(what + ": gzip data expands beyond " + std::to_string(max_bytes) + " bytes");
-        }
-    } while (rc != Z_STREAM_END);
-    inflateEnd(&zs);
+        // Checked before growing, so that a bomb costs no more memory than the cap.
+        if (produced > max_bytes - out.size())
+            throw DataError(what + ": gzip data expands beyond " + std::to_string(max_bytes) +
+                            " bytes (too large, or not a data file)");
+        out.insert(out.end(), buf, buf + produced);
+        if (rc != Z_STREAM_END) continue;
+        // End of one gzip member: another may follow (concatenated .gz files), nothing else may.
+        const std::size_t rest = zs.avail_in + (data.size() - pos);
+        if (rest == 0) break;
+        const std::size_t at = data.size() - rest;
+        if (rest < 2 || data[at] != 0x1f || data[at + 1] != 0x8b)
+            throw DataError(what + ": " + std::to_string(rest) + " unexpected bytes after the gzip data at byte " +
+                            std::to_string(at));
+        if (inflateReset(&zs) != Z_OK) throw DataError(what + ": cannot restart gzip decoder");
+    }
     return out;
 #else
     (void)max_bytes;

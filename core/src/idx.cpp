@@ -1,5 +1,7 @@
 #include "cnn/idx.hpp"
 
+#include <limits>
+
 #include "cnn/error.hpp"
 #include "cnn/file_io.hpp"
 
@@ -62,6 +64,9 @@ IdxImages parse_idx_images(const std::uint8_t* data, std::size_t size, const std
     const std::uint64_t expected = std::uint64_t(d[0]) * d[1] * d[2];
     check_payload(size, 16, expected, what,
                   std::to_string(d[0]) + " images of " + std::to_string(d[1]) + "x" + std::to_string(d[2]));
+    // Only reachable with more than 2 GB of pixels in memory, but counts are ints from here on.
+    if (d[0] > std::uint32_t(std::numeric_limits<int>::max()))
+        throw DataError(what + ": " + std::to_string(d[0]) + " images are more than this program handles");
     IdxImages img;
     img.count = int(d[0]);
     img.rows = int(d[1]);
@@ -75,16 +80,18 @@ std::vector<std::uint8_t> parse_idx_labels(const std::uint8_t* data, std::size_t
     const auto d = parse_header(data, size, 1, what, "label");
     if (d[0] == 0) throw DataError(what + ": IDX header declares no labels");
     check_payload(size, 8, d[0], what, std::to_string(d[0]) + " labels");
+    if (d[0] > std::uint32_t(std::numeric_limits<int>::max()))
+        throw DataError(what + ": " + std::to_string(d[0]) + " labels are more than this program handles");
     return {data + 8, data + size};
 }
 
 IdxImages read_idx_images(const std::string& path) {
-    const auto data = maybe_gunzip(read_file(path), path);
+    const auto data = maybe_gunzip(read_file(path, kMaxIdxBytes), path, kMaxIdxBytes);
     return parse_idx_images(data.data(), data.size(), path);
 }
 
 std::vector<std::uint8_t> read_idx_labels(const std::string& path) {
-    const auto data = maybe_gunzip(read_file(path), path);
+    const auto data = maybe_gunzip(read_file(path, kMaxIdxBytes), path, kMaxIdxBytes);
     return parse_idx_labels(data.data(), data.size(), path);
 }
 

@@ -31,38 +31,42 @@ namespace {
 // The inner loops over channels are branch-free so that they vectorise.
 void pool_sample(const PoolGeometry& g, const float* x, float* y, std::int32_t* arg) {
     if (g.size == 2 && g.stride == 2 && g.pad_top == 0 && g.pad_left == 0 && 2 * g.oh <= g.h && 2 * g.ow <= g.w) {
-        // The common 2x2/2 case without padding: four loads per output, no bounds checks.
-        const std::size_t row = std::size_t(g.w) * g.c;
-        for (int oy = 0; oy < g.oh; ++oy)
-            for (int ox = 0; ox < g.ow; ++ox) {
-                const std::size_t base = (std::size_t(2 * oy) * g.w + 2 * ox) * g.c;
+        // The common 2x2/2 case without padding: four loads per output, no bounds checks. The
+        // geometry is copied to locals: int stores through `a` could otherwise alias it and
+        // stop vectorisation.
+        const int C = g.c, oh = g.oh, ow = g.ow, w = g.w;
+        const std::size_t row = std::size_t(w) * C;
+        for (int oy = 0; oy < oh; ++oy)
+            for (int ox = 0; ox < ow; ++ox) {
+                const std::size_t base = (std::size_t(2 * oy) * w + 2 * ox) * C;
                 const float* __restrict p0 = x + base;
-                const float* __restrict p1 = p0 + g.c;
+                const float* __restrict p1 = p0 + C;
                 const float* __restrict p2 = p0 + row;
-                const float* __restrict p3 = p2 + g.c;
-                float* __restrict out = y + (std::size_t(oy) * g.ow + ox) * g.c;
-                if (!arg) {
-                    for (int c = 0; c < g.c; ++c) {
-                        const float m01 = p1[c] > p0[c] ? p1[c] : p0[c];
-                        const float m23 = p3[c] > p2[c] ? p3[c] : p2[c];
-                        out[c] = m23 > m01 ? m23 : m01;
+                const float* __restrict p3 = p2 + C;
+                float* __restrict out = y + (std::size_t(oy) * ow + ox) * C;
+                std::int32_t* __restrict a = arg ? arg + (std::size_t(oy) * ow + ox) * C : nullptr;
+                const std::int32_t b0 = std::int32_t(base), b1 = b0 + C;
+                const std::int32_t b2 = std::int32_t(base + row), b3 = b2 + C;
+                // Plain compare-and-keep chains: the compiler turns these into vector blends (a
+                // ternary formulation measured 40x slower). Ties go to the earlier cell.
+                if (a) {
+                    for (int c = 0; c < C; ++c) {
+                        float m = p0[c];
+                        std::int32_t k = b0;
+                        if (p1[c] > m) { m = p1[c]; k = b1; }
+                        if (p2[c] > m) { m = p2[c]; k = b2; }
+                        if (p3[c] > m) { m = p3[c]; k = b3; }
+                        out[c] = m;
+                        a[c] = k + c;
                     }
-                    continue;
-                }
-                std::int32_t* __restrict a = arg + (std::size_t(oy) * g.ow + ox) * g.c;
-                const std::int32_t b0 = std::int32_t(base), b2 = std::int32_t(base + row);
-                const std::int32_t gc = g.c;
-                for (int c = 0; c < g.c; ++c) {
-                    // Same tie rule as the general path: earlier cells win ties.
-                    const bool t1 = p1[c] > p0[c];
-                    const float m01 = t1 ? p1[c] : p0[c];
-                    const std::int32_t i01 = (t1 ? b0 + gc : b0) + c;
-                    const bool t3 = p3[c] > p2[c];
-                    const float m23 = t3 ? p3[c] : p2[c];
-                    const std::int32_t i23 = (t3 ? b2 + gc : b2) + c;
-                    const bool t = m23 > m01;
-                    out[c] = t ? m23 : m01;
-                    a[c] = t ? i23 : i01;
+                } else {
+                    for (int c = 0; c < C; ++c) {
+                        float m = p0[c];
+                        if (p1[c] > m) m = p1[c];
+                        if (p2[c] > m) m = p2[c];
+                        if (p3[c] > m) m = p3[c];
+                        out[c] = m;
+                    }
                 }
             }
         return;

@@ -1,6 +1,7 @@
 #include "cnn/model.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 
 #include "cnn/error.hpp"
@@ -23,6 +24,13 @@ Model Model::from_spec(const std::string& spec, std::uint64_t seed) {
     }
     m.acts_.resize(m.layers_.size() + 1);
     m.grads_.resize(m.layers_.size() + 1);
+    m.fused_.assign(m.layers_.size(), false);
+    m.out_.resize(m.layers_.size());
+    for (std::size_t i = 0; i < m.layers_.size(); ++i) {
+        if (i > 0 && !m.fused_[i - 1] && m.layers_[i]->kind() == "relu" && m.layers_[i - 1]->fuse_relu())
+            m.fused_[i] = true;
+        m.out_[i] = m.fused_[i] ? m.out_[i - 1] : i + 1;
+    }
     return m;
 }
 
@@ -80,17 +88,33 @@ void Model::set_values(const std::vector<float>& values) {
 const Tensor& Model::forward(const Tensor& x, const Context& ctx) {
     if (x.shape() != input_)
         throw Error("model expects input " + input_.str() + " but got " + x.shape().str());
+    if (ctx.mode == Mode::Infer)
+        for (std::size_t i = 0; i < x.size(); ++i)
+            if (!std::isfinite(x[i]))
+                throw Error("input image " + std::to_string(i / x.sample_size()) + " has a non-finite pixel value");
     acts_[0].resize(x.n(), x.shape());
     std::copy(x.data(), x.data() + x.size(), acts_[0].data());
-    for (std::size_t i = 0; i < layers_.size(); ++i) layers_[i]->forward(acts_[i], acts_[i + 1], ctx);
-    return acts_.back();
+    for (std::size_t i = 0; i < layers_.size(); ++i)
+        if (!fused_[i]) layers_[i]->forward(acts_[input_of(i)], acts_[out_[i]], ctx);
+    // Finite weights can still overflow (a corrupt or hostile file with values like 1e36); the
+    // probabilities would be NaN and every "prediction" class 0. Training checks its loss instead.
+    if (ctx.mode == Mode::Infer) {
+        const Tensor& out = acts_[out_.back()];
+        for (std::size_t i = 0; i < out.size(); ++i)
+            if (!std::isfinite(out[i]))
+                throw Error("the model computed a non-finite output (" + std::to_string(out[i]) + ") for image " +
+                            std::to_string(i / out.sample_size()) +
+                            ": its weights are out of range (a corrupt or diverged model)");
+    }
+    return acts_[out_.back()];
 }
 
 void Model::backward(const Tensor& dlogits, const Context& ctx) {
-    const std::size_t L = layers_.size();
-    for (std::size_t i = L; i-- > 0;) {
-        const Tensor& dy = i + 1 == L ? dlogits : grads_[i + 1];
-        layers_[i]->backward(acts_[i], acts_[i + 1], dy, i == 0 ? nullptr : &grads_[i], ctx);
+    const std::size_t last = out_.back();
+    for (std::size_t i = layers_.size(); i-- > 0;) {
+        if (fused_[i]) continue;
+        const Tensor& dy = out_[i] == last ? dlogits : grads_[out_[i]];
+        layers_[i]->backward(acts_[input_of(i)], acts_[out_[i]], dy, i == 0 ? nullptr : &grads_[input_of(i)], ctx);
     }
 }
 

@@ -49,6 +49,18 @@ std::vector<float> resample(const std::vector<float>& src, int sw, int sh, int d
     return out;
 }
 
+// In 64 bits first: width * height must not wrap a 32-bit size_t (wasm) before it is compared.
+void check_drawing_size(int width, int height) {
+    if (width <= 0 || height <= 0)
+        throw Error("preprocess: image is " + std::to_string(width) + "x" + std::to_string(height) +
+                    " and has no pixels");
+    if (width > kMaxDrawingSide || height > kMaxDrawingSide ||
+        std::uint64_t(width) * std::uint64_t(height) > kMaxDrawingPixels)
+        throw Error("preprocess: image is " + std::to_string(width) + "x" + std::to_string(height) +
+                    "; drawings larger than " + std::to_string(kMaxDrawingSide) + " pixels a side or " +
+                    std::to_string(kMaxDrawingPixels) + " pixels in all are refused");
+}
+
 }  // namespace
 
 void centre_of_mass(const GrayImage& img, double& cx, double& cy) {
@@ -69,10 +81,17 @@ void centre_of_mass(const GrayImage& img, double& cx, double& cy) {
 }
 
 Preprocessed preprocess_digit(const GrayImage& ink, const PreprocessOptions& o) {
-    if (ink.width <= 0 || ink.height <= 0 || ink.pixels.size() != std::size_t(ink.width) * ink.height)
+    check_drawing_size(ink.width, ink.height);
+    if (ink.pixels.size() != std::size_t(ink.width) * std::size_t(ink.height))
         throw Error("preprocess: image is " + std::to_string(ink.width) + "x" + std::to_string(ink.height) +
-                    " with " + std::to_string(ink.pixels.size()) + " pixels");
-    if (o.box < 1 || o.box > o.size) throw Error("preprocess: box must be between 1 and the output size");
+                    " but has " + std::to_string(ink.pixels.size()) + " pixels");
+    if (o.size < 1 || o.size > 1024)
+        throw Error("preprocess: output size must be between 1 and 1024, got " + std::to_string(o.size));
+    if (o.box < 1 || o.box > o.size)
+        throw Error("preprocess: box must be between 1 and the output size " + std::to_string(o.size) + ", got " +
+                    std::to_string(o.box));
+    if (!(o.ink_threshold >= 0.0f && o.ink_threshold < 1.0f))
+        throw Error("preprocess: ink threshold must be in [0, 1), got " + std::to_string(o.ink_threshold));
     Preprocessed out;
     out.size = o.size;
     out.pixels.assign(std::size_t(o.size) * o.size, 0.0f);
@@ -127,7 +146,7 @@ Preprocessed preprocess_digit(const GrayImage& ink, const PreprocessOptions& o) 
 }
 
 GrayImage ink_from_rgba(const std::uint8_t* rgba, int width, int height) {
-    if (width <= 0 || height <= 0) throw Error("image has no pixels");
+    check_drawing_size(width, height);
     GrayImage g;
     g.width = width;
     g.height = height;

@@ -3,10 +3,13 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <limits>
 #include <numeric>
 
 #include "cnn/error.hpp"
+#include "cnn/file_io.hpp"
 #include "cnn/loss.hpp"
 #include "cnn/metrics.hpp"
 #include "cnn/weights_io.hpp"
@@ -26,6 +29,8 @@ Trainer::Trainer(Model& model, const Dataset& train, const Dataset* validation, 
     if (opt_.patience < 0) throw Error("patience must not be negative");
     if (!(opt_.label_smoothing >= 0.0f && opt_.label_smoothing < 1.0f))
         throw Error("label smoothing must be in [0, 1)");
+    validate(opt_.lr_schedule);
+    if (opt_.augment_enabled) validate(opt_.augment);
     if (train.shape != model.input_shape())
         throw Error("the data has images of " + train.shape.str() + " but the model expects " +
                     model.input_shape().str());
@@ -78,6 +83,9 @@ void Trainer::run(int max_batches, const TrainCallbacks& cb) {
         const int b0 = batch_ * opt_.batch_size;
         const int count = std::min(opt_.batch_size, train_->n - b0);
         gather_batch(*train_, order_.data() + b0, count, x_, y_);
+        if (opt_.augment_enabled) augment_batch(x_, opt_.augment, rng_, pool_);
+        optimizer_->set_learning_rate(scheduled_learning_rate(
+            opt_.lr_schedule, opt_.learning_rate, epoch_ + (batch_ + 0.5) / batches, opt_.epochs));
         const Tensor& logits = model_.forward(x_, ctx);
         const LossResult lr = softmax_cross_entropy(logits, y_.data(), &dlogits_, opt_.label_smoothing);
         if (!std::isfinite(lr.loss))
@@ -156,6 +164,143 @@ void Trainer::finish() {
     if (done_) return;
     done_ = true;
     if (opt_.restore_best && !best_values_.empty()) model_.set_values(best_values_);
+}
+
+namespace {
+
+// "54000 images of 28x28x1, CRC-32 1234567890": identifies a data set without storing it.
+std::string describe_data(const Dataset* d) {
+    if (!d) return "none";
+    std::uint32_t crc = crc32(reinterpret_cast<const std::uint8_t*>(d->images.data()),
+                              d->images.size() * sizeof(float));
+    crc = crc32(d->labels.data(), d->labels.size(), crc);
+    return std::to_string(d->n) + " images of " + d->shape.str() + ", CRC-32 " + std::to_string(crc);
+}
+
+// The shortest text that reads back as the same float, so that equal options compare equal.
+std::string exact(float v) {
+    char buf[32];
+    for (int digits = 6; digits <= 9; ++digits) {
+        std::snprintf(buf, sizeof buf, "%.*g", digits, double(v));
+        if (std::strtof(buf, nullptr) == v) break;
+    }
+    return buf;
+}
+
+}  // namespace
+
+// Everything that shapes the run's trajectory, except the epoch count (a resumed run may be
+// given more epochs) and what state() saves anyway.
+std::vector<std::pair<std::string, std::string>> Trainer::settings() const {
+    if (data_checksums_.empty())
+        data_checksums_ = describe_data(train_) + "; validation: " + describe_data(val_);
+    std::vector<std::pair<std::string, std::string>> s{
+        {"training data", data_checksums_},
+        {"batch size", std::to_string(opt_.batch_size)},
+        {"seed", std::to_string(opt_.seed)},
+        {"optimizer", opt_.optimizer},
+        {"learning rate", exact(opt_.learning_rate)},
+        {"label smoothing", exact(opt_.label_smoothing)},
+        {"patience", std::to_string(opt_.patience)},
+        {"restore best", opt_.restore_best ? "yes" : "no"},
+        {"model", model_.spec()},
+    };
+    if (opt_.optimizer == "sgd") s.push_back({"momentum", exact(opt_.momentum)});
+    s.push_back({"learning-rate schedule", describe(opt_.lr_schedule, opt_.epochs)});
+    s.push_back({"augmentation", opt_.augment_enabled ? describe(opt_.augment) : "none"});
+    return s;
+}
+
+TrainerState Trainer::state() const {
+    TrainerState s;
+    s.settings = settings();
+    s.epoch = epoch_;
+    s.in_epoch = in_epoch_;
+    if (in_epoch_) {  // between epochs, begin_epoch() resets these
+        s.batch = batch_;
+        s.order = order_;
+        s.loss_sum = loss_sum_;
+        s.correct = correct_;
+        s.seen = seen_;
+        s.epoch_seconds = now_seconds() - epoch_start_;
+    }
+    s.rng = rng_.state();
+    s.optimizer = optimizer_->name();
+    s.learning_rate = optimizer_->learning_rate();
+    s.optimizer_state = optimizer_->state();
+    s.history = history_;
+    s.history.cancelled = false;
+    s.best_values = best_values_;
+    s.best_val_loss = best_val_loss_;
+    s.wait = wait_;
+    return s;
+}
+
+void Trainer::restore(const TrainerState& s) {
+    const auto bad = [](const std::string& what) {
+        throw CheckpointError("checkpoint does not fit this run: " + what);
+    };
+    const auto mine = settings();
+    for (const auto& kv : mine) {
+        const auto it = std::find_if(s.settings.begin(), s.settings.end(),
+                                     [&](const auto& o) { return o.first == kv.first; });
+        if (it == s.settings.end()) bad("it does not record the " + kv.first);
+        if (it->second != kv.second)
+            bad("it was made with " + kv.first + " " + printable(it->second, 200) + ", this run has " + kv.second);
+    }
+    if (s.settings.size() != mine.size()) bad("it records settings this build does not know");
+    // The rest must be self-consistent; a hostile or corrupt file must not index out of bounds.
+    const int batches = chunk_count(train_->n, opt_.batch_size);
+    if (s.epoch < 0 || s.history.epochs.size() != std::size_t(s.epoch))
+        bad("epoch " + std::to_string(s.epoch) + " with " + std::to_string(s.history.epochs.size()) +
+            " epochs of history");
+    for (std::size_t i = 0; i < s.history.epochs.size(); ++i)
+        if (s.history.epochs[i].epoch != int(i) + 1) bad("its history is out of order");
+    if (s.history.best_epoch < 0 || s.history.best_epoch > s.epoch) bad("its best epoch is out of range");
+    if (s.in_epoch) {
+        if (s.batch < 0 || s.batch >= batches) bad("batch " + std::to_string(s.batch) + " is out of range");
+        if (s.order.size() != std::size_t(train_->n)) bad("its sample order has the wrong length");
+        std::vector<bool> seen(std::size_t(train_->n), false);
+        for (int i : s.order) {
+            if (i < 0 || i >= train_->n || seen[std::size_t(i)]) bad("its sample order is not a permutation");
+            seen[std::size_t(i)] = true;
+        }
+        if (s.seen != (long long)(s.batch) * opt_.batch_size || s.correct < 0 || s.correct > s.seen)
+            bad("its running counts do not match batch " + std::to_string(s.batch));
+    } else if (s.batch != 0 || !s.order.empty() || s.seen != 0 || s.correct != 0) {
+        bad("it is between epochs but holds a position within one");
+    }
+    if (!std::isfinite(s.loss_sum) || s.loss_sum < 0) bad("its running loss is not a finite number");
+    if (std::isnan(s.best_val_loss)) bad("its best loss is not a number");
+    if (s.wait < 0 || s.wait > s.epoch) bad("its early-stopping counter is out of range");
+    if (!s.best_values.empty() && s.best_values.size() != model_.param_count())
+        bad("its best weights do not match the model");
+    if (!(s.rng.s[0] | s.rng.s[1] | s.rng.s[2] | s.rng.s[3])) bad("its random generator state is all zero");
+    if (s.optimizer != optimizer_->name()) bad("it was made with optimizer " + printable(s.optimizer, 20));
+    if (!(s.learning_rate > 0) || !std::isfinite(s.learning_rate)) bad("its learning rate is not positive");
+    try {
+        optimizer_->set_state(s.optimizer_state);
+    } catch (const Error& e) {
+        bad(e.what());
+    }
+    optimizer_->set_learning_rate(float(s.learning_rate));
+    epoch_ = s.epoch;
+    batch_ = s.batch;
+    in_epoch_ = s.in_epoch;
+    if (in_epoch_) order_ = s.order;
+    rng_.set_state(s.rng);
+    loss_sum_ = s.loss_sum;
+    correct_ = s.correct;
+    seen_ = s.seen;
+    epoch_start_ = now_seconds() - (std::isfinite(s.epoch_seconds) ? s.epoch_seconds : 0.0);
+    history_ = s.history;
+    history_.cancelled = false;
+    best_values_ = s.best_values;
+    best_val_loss_ = s.best_val_loss;
+    wait_ = s.wait;
+    done_ = false;
+    // A state saved at the very end continues to the end at once (restore-best included).
+    if (history_.stopped_early || epoch_ >= opt_.epochs) finish();
 }
 
 History fit(Model& model, const Dataset& train, const Dataset* validation, const TrainOptions& options,

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <map>
 
+#include "byte_io.hpp"
 #include "cnn/error.hpp"
 #include "cnn/file_io.hpp"
 
@@ -16,55 +17,7 @@ constexpr std::uint32_t kMaxStringBytes = 1u << 20;
 constexpr std::uint32_t kMaxTensors = 4096;
 constexpr std::uint32_t kMaxRank = 8;
 
-void put_u32(std::vector<std::uint8_t>& out, std::uint32_t v) {
-    for (int i = 0; i < 4; ++i) out.push_back(std::uint8_t(v >> (8 * i)));
-}
-
-void put_string(std::vector<std::uint8_t>& out, const std::string& s) {
-    put_u32(out, std::uint32_t(s.size()));
-    out.insert(out.end(), s.begin(), s.end());
-}
-
-// Bounds-checked little-endian reader that names the byte offset of any truncation.
-class Reader {
-public:
-    Reader(const std::uint8_t* data, std::size_t size) : data_(data), size_(size) {}
-
-    void need(std::size_t n, const std::string& what) const {
-        if (n > size_ - pos_)
-            throw WeightsError("weights file truncated at byte " + std::to_string(size_) + ": expected " +
-                               std::to_string(n) + " bytes of " + what + " at byte " + std::to_string(pos_));
-    }
-    std::uint32_t u32(const std::string& what) {
-        need(4, what);
-        std::uint32_t v = 0;
-        for (int i = 0; i < 4; ++i) v |= std::uint32_t(data_[pos_ + i]) << (8 * i);
-        pos_ += 4;
-        return v;
-    }
-    std::string str(const std::string& what) {
-        const std::uint32_t n = u32(what + " length");
-        if (n > kMaxStringBytes)
-            throw WeightsError("weights file declares a " + what + " of " + std::to_string(n) +
-                               " bytes at byte " + std::to_string(pos_ - 4) + " (corrupt file)");
-        need(n, what);
-        std::string s(reinterpret_cast<const char*>(data_ + pos_), n);
-        pos_ += n;
-        return s;
-    }
-    const std::uint8_t* take(std::size_t n, const std::string& what) {
-        need(n, what);
-        const std::uint8_t* p = data_ + pos_;
-        pos_ += n;
-        return p;
-    }
-    std::size_t pos() const { return pos_; }
-
-private:
-    const std::uint8_t* data_;
-    std::size_t size_;
-    std::size_t pos_ = 0;
-};
+using Reader = ByteReader<WeightsError>;
 
 std::string dims_str(const std::vector<int>& d) {
     std::string s = "{";
@@ -81,44 +34,42 @@ struct StoredTensor {
 }  // namespace
 
 std::vector<std::uint8_t> encode_weights(Model& model, const std::string& metadata) {
-    std::vector<std::uint8_t> out(kMagic, kMagic + 8);
-    put_u32(out, kWeightsVersion);
-    put_string(out, model.spec());
-    put_string(out, metadata);
+    ByteWriter w;
+    w.bytes(reinterpret_cast<const std::uint8_t*>(kMagic), 8);
+    w.u32(kWeightsVersion);
+    w.str(model.spec());
+    w.str(metadata);
     const auto params = model.params();
-    put_u32(out, std::uint32_t(params.size()));
+    w.u32(std::uint32_t(params.size()));
     for (const auto& p : params) {
-        put_string(out, p.name);
-        put_u32(out, std::uint32_t(p.shape.size()));
-        for (int d : p.shape) put_u32(out, std::uint32_t(d));
-        for (std::size_t i = 0; i < p.size; ++i) {
-            std::uint32_t bits;
-            std::memcpy(&bits, &p.value[i], 4);
-            put_u32(out, bits);
-        }
+        w.str(p.name);
+        w.u32(std::uint32_t(p.shape.size()));
+        for (int d : p.shape) w.u32(std::uint32_t(d));
+        for (std::size_t i = 0; i < p.size; ++i) w.f32(p.value[i]);
     }
-    put_u32(out, crc32(out.data(), out.size()));
-    return out;
+    auto& out = w.data();
+    w.u32(crc32(out.data(), out.size()));
+    return std::move(out);
 }
 
 Model decode_weights(const std::uint8_t* data, std::size_t size, std::string* metadata) {
     if (size < 8 || std::memcmp(data, kMagic, 8) != 0)
         throw WeightsError("not a digit-cnn weights file (bad magic bytes; expected \"DCNNWTS\")");
-    Reader r(data, size);
+    Reader r(data, size, "weights file");
     r.take(8, "magic");
     const std::uint32_t version = r.u32("format version");
     if (version != kWeightsVersion)
         throw WeightsError("unsupported weights format version " + std::to_string(version) +
                            " (this build reads version " + std::to_string(kWeightsVersion) + ")");
-    const std::string spec = r.str("model spec");
-    const std::string meta = r.str("metadata");
+    const std::string spec = r.str("model spec", kMaxStringBytes);
+    const std::string meta = r.str("metadata", kMaxStringBytes);
     const std::uint32_t count = r.u32("tensor count");
     if (count > kMaxTensors)
         throw WeightsError("weights file declares " + std::to_string(count) + " tensors (corrupt file)");
     std::map<std::string, StoredTensor> stored;
-    std::vector<std::string> order;
     for (std::uint32_t t = 0; t < count; ++t) {
-        const std::string name = r.str("tensor name");
+        const std::string key = r.str("tensor name", kMaxStringBytes);
+        const std::string name = printable(key);  // for messages
         const std::uint32_t rank = r.u32("rank of tensor " + name);
         if (rank == 0 || rank > kMaxRank)
             throw WeightsError("tensor " + name + " has rank " + std::to_string(rank) + " (corrupt file)");
@@ -133,11 +84,11 @@ Model decode_weights(const std::uint8_t* data, std::size_t size, std::string* me
                 throw WeightsError("tensor " + name + " is impossibly large (corrupt file)");
             st.shape.push_back(int(d));
         }
+        // Checked against the bytes really present (in 64 bits) before the count becomes a size_t.
+        st.data = r.take(n * 4, "tensor " + name);
         st.count = std::size_t(n);
-        st.data = r.take(st.count * 4, std::to_string(st.count * 4) + " bytes of tensor " + name);
-        if (stored.count(name)) throw WeightsError("tensor " + name + " appears twice in the weights file");
-        stored[name] = st;
-        order.push_back(name);
+        if (stored.count(key)) throw WeightsError("tensor " + name + " appears twice in the weights file");
+        stored[key] = st;
     }
     const std::size_t body = r.pos();
     const std::uint32_t crc_stored = r.u32("CRC-32 checksum");
@@ -162,7 +113,7 @@ Model decode_weights(const std::uint8_t* data, std::size_t size, std::string* me
             shape = l->output_shape(shape);
         }
         if (needed != stored_values)
-            throw WeightsError("wrong architecture: the model spec \"" + spec + "\" has " +
+            throw WeightsError("wrong architecture: the model spec \"" + printable(spec, 200) + "\" has " +
                                std::to_string(needed) + " parameters but the file stores " +
                                std::to_string(stored_values) + " values");
         model = Model::from_spec(spec, 0);
@@ -191,7 +142,7 @@ Model decode_weights(const std::uint8_t* data, std::size_t size, std::string* me
         stored.erase(it);
     }
     if (!stored.empty())
-        throw WeightsError("weights file has tensor " + stored.begin()->first +
+        throw WeightsError("weights file has tensor " + printable(stored.begin()->first) +
                            " that its model spec does not use");
     if (metadata) *metadata = meta;
     return model;

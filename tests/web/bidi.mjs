@@ -1,14 +1,101 @@
 // A minimal WebDriver BiDi client for driving Debian's Firefox without extra packages: Firefox
 // speaks BiDi itself on --remote-debugging-port, so a WebSocket is all it takes. Covers what
 // the Firefox test needs: navigate, evaluate, pointer input, screenshots, console errors.
+
+// Node 20 keeps its WebSocket behind a flag, so a small RFC 6455 client (text frames, the client
+// side's masking, ping/pong, fragmentation) stands in when the global one is missing.
+class MiniWebSocket {
+  constructor(url) {
+    const u = new URL(url);
+    const key = crypto.randomBytes(16).toString('base64');
+    this.buffer = Buffer.alloc(0);
+    this.fragments = [];
+    this.open = false;
+    this.socket = net.connect(Number(u.port), u.hostname, () => {
+      this.socket.write(`GET ${u.pathname}${u.search} HTTP/1.1\r\nHost: ${u.host}\r\nUpgrade: websocket\r\n` +
+        `Connection: Upgrade\r\nSec-WebSocket-Key: ${key}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+    });
+    this.socket.on('data', (d) => this.receive(d));
+    this.socket.on('error', (e) => this.onerror?.(e));
+  }
+
+  receive(data) {
+    this.buffer = Buffer.concat([this.buffer, data]);
+    if (!this.open) {
+      const end = this.buffer.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const head = this.buffer.subarray(0, end).toString('latin1');
+      this.buffer = this.buffer.subarray(end + 4);
+      if (!/^HTTP\/1\.1 101/.test(head)) return this.onerror?.(new Error(head.split('\r\n')[0]));
+      this.open = true;
+      this.onopen?.();
+    }
+    for (;;) {
+      if (this.buffer.length < 2) return;
+      const b0 = this.buffer[0], b1 = this.buffer[1];
+      let len = b1 & 0x7f, offset = 2;
+      if (len === 126) {
+        if (this.buffer.length < 4) return;
+        len = this.buffer.readUInt16BE(2);
+        offset = 4;
+      } else if (len === 127) {
+        if (this.buffer.length < 10) return;
+        len = Number(this.buffer.readBigUInt64BE(2));
+        offset = 10;
+      }
+      if (b1 & 0x80) offset += 4;  // servers do not mask, but skip a mask if one comes
+      if (this.buffer.length < offset + len) return;
+      const payload = this.buffer.subarray(offset, offset + len);
+      this.buffer = this.buffer.subarray(offset + len);
+      const opcode = b0 & 0x0f;
+      if (opcode === 0x9) this.frame(0xa, payload);
+      else if (opcode === 0x8) this.socket.end();
+      else if (opcode === 0x1 || opcode === 0x0) {
+        this.fragments.push(payload);
+        if (b0 & 0x80) {
+          const text = Buffer.concat(this.fragments).toString('utf8');
+          this.fragments = [];
+          this.onmessage?.({ data: text });
+        }
+      }
+    }
+  }
+
+  frame(opcode, payload) {
+    const mask = crypto.randomBytes(4);
+    const n = payload.length;
+    const head = n < 126 ? Buffer.from([0x80 | opcode, 0x80 | n])
+      : n < 65536 ? Buffer.from([0x80 | opcode, 0x80 | 126, n >> 8, n & 255])
+        : Buffer.concat([Buffer.from([0x80 | opcode, 0x80 | 127]), (() => {
+          const b = Buffer.alloc(8);
+          b.writeBigUInt64BE(BigInt(n));
+          return b;
+        })()]);
+    const body = Buffer.from(payload);
+    for (let i = 0; i < n; ++i) body[i] ^= mask[i & 3];
+    this.socket.write(Buffer.concat([head, mask, body]));
+  }
+
+  send(text) {
+    this.frame(0x1, Buffer.from(text, 'utf8'));
+  }
+
+  close() {
+    if (!this.socket.destroyed) {
+      this.frame(0x8, Buffer.alloc(0));
+      this.socket.end();
+    }
+  }
+}
 import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 
 export class Firefox {
   static async launch(executable, { width = 1280, height = 900 } = {}) {
-    if (typeof WebSocket !== 'function') throw new Error('this Node has no WebSocket (use Node >= 22 or --experimental-websocket)');
     const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'digit-cnn-ff-'));
     fs.writeFileSync(path.join(profile, 'user.js'), [
       'user_pref("browser.shell.checkDefaultBrowser", false);',
@@ -56,7 +143,7 @@ export class Firefox {
 
   connect(url) {
     return new Promise((resolve, reject) => {
-      this.ws = new WebSocket(url);
+      this.ws = typeof WebSocket === 'function' ? new WebSocket(url) : new MiniWebSocket(url);
       this.ws.onopen = () => resolve();
       this.ws.onerror = (e) => reject(new Error(`BiDi connection failed: ${e.message ?? e}`));
       this.ws.onmessage = (e) => {

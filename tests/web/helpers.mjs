@@ -63,10 +63,18 @@ export async function testWeightsDir() {
   if (fs.existsSync(shipped) && !process.env.DIGIT_CNN_TEST_TRAIN) return path.dirname(shipped);
   const dir = artifact('weights');
   const file = path.join(dir, 'seed.dcnn');
-  if (fs.existsSync(file)) return dir;
-  fs.mkdirSync(dir, { recursive: true });
   const M = await loadWasm();
   const s = new M.Session();
+  if (fs.existsSync(file)) {
+    try {
+      s.loadWeights(new Uint8Array(fs.readFileSync(file)));  // still readable by this build?
+      s.delete();
+      return dir;
+    } catch {
+      fs.rmSync(file);
+    }
+  }
+  fs.mkdirSync(dir, { recursive: true });
   s.setData(mnistFile('train-images-idx3-ubyte'), mnistFile('train-labels-idx1-ubyte'),
     mnistFile('t10k-images-idx3-ubyte'), mnistFile('t10k-labels-idx1-ubyte'));
   s.startTraining({ trainSize: 12000, epochs: 1, batchSize: 32, learningRate: 0.001, seed: 1 });

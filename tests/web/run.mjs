@@ -14,7 +14,5 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const files = process.argv.slice(2).length
   ? process.argv.slice(2)
   : fs.readdirSync(here).filter((f) => f.endsWith('.test.mjs')).sort().map((f) => path.join(here, f));
-// Node 20 keeps WebSocket (used to drive Firefox over WebDriver BiDi) behind a flag.
-const flags = typeof WebSocket === 'function' ? [] : ['--experimental-websocket'];
-const r = spawnSync(process.execPath, [...flags, '--test', '--test-concurrency=1', ...files], { stdio: 'inherit' });
+const r = spawnSync(process.execPath, ['--test', '--test-concurrency=1', ...files], { stdio: 'inherit' });
 process.exit(r.status ?? 1);

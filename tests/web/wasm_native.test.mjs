@@ -49,6 +49,27 @@ test('wasm: preprocessing says empty for a blank canvas and 28x28 otherwise', as
   s.delete();
 });
 
+test('wasm: a photo of dark ink on uneven paper goes through core\'s photo cleaning', async () => {
+  const M = await loadWasm();
+  const s = new M.Session();
+  const w = 160, h = 120;
+  const rgba = new Uint8Array(w * h * 4);
+  for (let y = 0; y < h; ++y)
+    for (let x = 0; x < w; ++x) {
+      const stroke = Math.abs(x - 80) < 5 && y > 25 && y < 95;  // a "1"
+      const paper = 200 - 0.3 * x;                              // lit from one side
+      const v = stroke ? 40 : paper;
+      rgba.set([v, v, v, 255], 4 * (y * w + x));
+    }
+  const r = s.preprocessPhoto(rgba, w, h);
+  assert.equal(r.empty, false);
+  assert.equal(r.darkOnLight, true);
+  assert.equal(r.pixels.length, 784);
+  const blank = s.preprocessPhoto(new Uint8Array(w * h * 4).fill(180), w, h);
+  assert.equal(blank.empty, true);
+  s.delete();
+});
+
 test('wasm: training through the bindings is deterministic for a seed', async () => {
   const M = await loadWasm();
   const data = [mnistFile('train-images-idx3-ubyte'), mnistFile('train-labels-idx1-ubyte'),
@@ -87,7 +108,8 @@ test(`wasm and native agree on the first ${COUNT} MNIST test images (within ${TO
   const mnist = await mnistTest();
   const x = new Float32Array(COUNT * 784);
   for (let i = 0; i < x.length; ++i) x[i] = mnist.pixels[i] / 255;
-  const wasm = s.predictBatch(x, COUNT);
+  // IDX images get the model's input preprocessing (none for "mnist"), as the CLI applies it.
+  const wasm = s.predictBatch(s.prepareImages(x, COUNT), COUNT);
   s.delete();
 
   const out = execFileSync(cli, ['predict', '--weights', weights, '--idx',

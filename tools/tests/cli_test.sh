@@ -52,7 +52,8 @@ data)
     rm -rf "$work"
     mkdir -p "$data" || exit 1
     "$make_data" "$data" || fail "make-synthetic-data failed"
-    for f in train-images.idx train-labels.idx test-images.idx test-labels.idx digit0.png digit1.pgm blank.png; do
+    for f in train-images.idx train-labels.idx test-images.idx test-labels.idx digit0.png digit1.pgm blank.png \
+             photo7.png; do
         expect_file "$data/$f"
     done
     ;;
@@ -61,7 +62,7 @@ help)
     run --help
     expect_status 0
     expect_out "Subcommands:"
-    for sub in train evaluate predict summary samples export; do
+    for sub in train evaluate predict summary samples export hershey; do
         run "$sub" --help
         expect_status 0
         expect_out "Usage: digit-cnn $sub"
@@ -145,6 +146,36 @@ train)
     expect_out "Test accuracy:"
     ;;
 
+train_augment)
+    # Augmentation, a cosine schedule with warmup, label smoothing and a batch-normalised model.
+    spec="input 28x28x1 | conv 4 k3 same | batchnorm 0.9 | relu | maxpool 2 | conv 8 k3 same | batchnorm 0.9 | relu | gap | dense 10"
+    aug=$work/augment/aug.dcnn
+    rm -rf "$work/augment"
+    run train "${train_args[@]}" --spec "$spec" --epochs 2 --augment --rotate 10 --elastic 20,4 \
+        --lr-schedule cosine --warmup 0.5 --lr-min 1e-5 --label-smoothing 0.1 -o "$aug"
+    expect_status 0
+    expect_out "Learning rate: cosine to x0.01 over 2 epochs, warmup 0.5 epochs"
+    expect_out "Augmentation: rotation 10, scale 0.1, shear 0.25, shift 2.5, elastic alpha 20 sigma 4"
+    for key in '"augmentation": "rotation 10,' '"lr_schedule": "cosine' '"label_smoothing": 0.1'; do
+        grep -qF -- "$key" "${aug%.dcnn}.json" || fail "manifest lacks $key"
+    done
+    run summary --weights "$aug"
+    expect_status 0
+    expect_out "batchnorm1 (BatchNormalization)"
+    expect_out "gap1 (GlobalAveragePooling2D) (None, 8)"
+    expect_out "Non-trainable params: 24"
+    # A distortion flag alone turns augmentation on; bad values get clear errors.
+    run train "${train_args[@]}" --spec "$spec" --epochs 1 --shift 1 -o "$aug"
+    expect_status 0
+    expect_out "Augmentation: rotation 12, scale 0.1, shear 0.25, shift 1,"
+    run train "${train_args[@]}" --elastic 34 -o "$aug"
+    expect_user_error "--elastic expects ALPHA,SIGMA"
+    run train "${train_args[@]}" --lr-schedule linear -o "$aug"
+    expect_user_error "--lr-schedule"
+    run train "${train_args[@]}" --lr-schedule cosine --lr-min 0.5 -o "$aug"
+    expect_user_error "--lr-min"
+    ;;
+
 evaluate)
     run evaluate --weights "$model" --images "$data/test-images.idx" --labels "$data/test-labels.idx"
     expect_status 0
@@ -184,6 +215,75 @@ predict_image)
     expect_out '"prediction": 0'
     run predict --weights "$model" "$data/train-labels.idx"
     expect_user_error "cannot decode image"
+    ;;
+
+predict_photo)
+    # A dark 7 on unevenly lit, noisy paper with four specks: the photo cleanup finds the digit.
+    run predict --weights "$model" "$data/photo7.png" --show
+    expect_status 0
+    expect_out "dark ink on light paper, 4 specks dropped"
+    expect_out "Prediction: 7"
+    run predict --weights "$model" "$data/photo7.png" --cleanup plain --json
+    expect_status 0
+    expect_out '"prediction": '
+    run predict --weights "$model" "$data/photo7.png" --cleanup scan
+    expect_user_error "--cleanup"
+    mkdir -p "$work/photos"
+    cp "$data/photo7.png" "$work/photos/7_photo.png"
+    cp "$data/digit0.png" "$work/photos/0_ring.png"
+    run evaluate --weights "$model" --folder "$work/photos" --json
+    expect_status 0
+    expect_out '"accuracy":1.0'
+    expect_out '"preprocessing":"mnist"'
+    ;;
+
+deskew)
+    # --deskew trains on deskewed digits and says so in the weights; evaluate and predict follow.
+    dmodel=$work/deskew/deskewed.dcnn
+    rm -rf "$work/deskew"
+    run train "${train_args[@]}" --epochs 1 --seed 3 --deskew -o "$dmodel"
+    expect_status 0
+    grep -qF '"preprocessing": "mnist+deskew"' "${dmodel%.dcnn}.json" || fail "manifest lacks mnist+deskew"
+    run summary --weights "$dmodel"
+    expect_status 0
+    expect_out "preprocessing: mnist+deskew"
+    run evaluate --weights "$dmodel" --images "$data/test-images.idx" --labels "$data/test-labels.idx"
+    expect_status 0
+    expect_out "Input:    mnist+deskew"
+    run predict --weights "$dmodel" "$data/digit1.pgm"
+    expect_status 0
+    expect_out "Prediction: "
+    run predict --weights "$dmodel" --idx "$data/test-images.idx" --count 2 --json
+    expect_status 0
+    expect_out '"predictions": ['
+    ;;
+
+hershey)
+    fonts=/usr/share/hershey-fonts
+    if [ ! -f "$fonts/futural.jhf" ]; then
+        echo "SKIP [hershey]: $fonts not installed (Debian package hershey-fonts-data)"
+        exit 0
+    fi
+    run hershey -o "$work/hershey-a" --count 30 --seed 4
+    expect_status 0
+    expect_out "Wrote 30 digits from 6 fonts"
+    images=hershey-images-idx3-ubyte labels=hershey-labels-idx1-ubyte
+    [ "$(stat -c %s "$work/hershey-a/$images")" -eq $((16 + 30 * 784)) ] || fail "image file size"
+    [ "$(stat -c %s "$work/hershey-a/$labels")" -eq $((8 + 30)) ] || fail "label file size"
+    expect_file "$work/hershey-a/hershey.json"
+    # The same seed gives the same set; another seed another one.
+    run hershey -o "$work/hershey-b" --count 30 --seed 4
+    cmp -s "$work/hershey-a/$images" "$work/hershey-b/$images" || fail "same seed, different images"
+    run hershey -o "$work/hershey-c" --count 30 --seed 5 --fonts futural,scripts,rowmans
+    expect_out "from 2 fonts"
+    expect_err "font 'rowmans' has the same digits as 'futural'"
+    cmp -s "$work/hershey-a/$images" "$work/hershey-c/$images" && fail "another seed gave the same images"
+    run samples --images "$work/hershey-a/$images" --labels "$work/hershey-a/$labels" -o "$work/hershey.png"
+    expect_status 0
+    run hershey -o "$work/hershey-d" --fonts nosuchfont
+    expect_user_error "hershey-fonts-data"
+    run hershey -o "$work/hershey-d" --count 0
+    expect_user_error "--count"
     ;;
 
 predict_empty)
@@ -233,6 +333,78 @@ export)
     expect_out '"spec":"input 28x28x1 | conv 32 k4 same'
     expect_out '"name":"conv1.kernel"'
     expect_out '"preprocessing":"mnist"'
+    ;;
+
+resume)
+    # A run stopped twice (--max-batches) and resumed in new processes with another thread count
+    # ends with exactly the weights of an uninterrupted run. 540 training images: 9 batches/epoch.
+    dir=$work/resume
+    rm -rf "$dir"
+    small=(--spec "input 28x28x1 | conv 4 k3 | relu | maxpool 2 | flatten | dropout 0.2 | dense 10" --epochs 3
+           --seed 4)
+    run train "${train_args[@]}" "${small[@]}" --threads 2 -o "$dir/full.dcnn"
+    expect_status 0
+    [ ! -e "$dir/full.resume" ] || fail "a completed run left its resume checkpoint"
+    run train "${train_args[@]}" "${small[@]}" --threads 1 -o "$dir/split.dcnn" --max-batches 7
+    expect_status 0
+    expect_out "Stopped after 7 batches (--max-batches); continue with: digit-cnn train --resume $dir/split.resume"
+    expect_file "$dir/split.resume"
+    # Options that shape the run cannot change on resume; threads, epochs and paths can.
+    run train --resume "$dir/split.resume" --lr 0.01
+    expect_user_error "--lr 0.01 differs from the resumed run's 0.001"
+    run train --resume "$dir/split.resume" --max-batches 9 --threads 2
+    expect_status 0
+    expect_out "Resuming $dir/split.resume at epoch 1, batch 8"
+    expect_out "Stopped after 9 batches"
+    run train --resume "$dir/split.resume"
+    expect_status 0
+    expect_out "Resuming $dir/split.resume at epoch 2, batch 8"
+    expect_out "Epoch 3/3"
+    [ ! -e "$dir/split.resume" ] || fail "the completed run left its resume checkpoint"
+    run export --weights "$dir/full.dcnn"
+    full=$(grep -o '"tensors":.*' <<<"$out")
+    run export --weights "$dir/split.dcnn"
+    split=$(grep -o '"tensors":.*' <<<"$out")
+    [ -n "$full" ] && [ "$full" = "$split" ] || fail "the resumed run's weights differ from the uninterrupted run's"
+    grep -qF '"resumed_from"' "$dir/split.json" || fail "the manifest does not say the run was resumed"
+    ;;
+
+hostile_files)
+    # Paths that are not data files, and damaged files: one clear message each, no hang, no crash.
+    run evaluate --weights "$work" --images "$data/test-images.idx" --labels "$data/test-labels.idx"
+    expect_user_error "it is a directory, not a file"
+    run predict --weights /dev/zero "$data/digit0.png"
+    expect_user_error "'/dev/zero': not a regular file (a device, pipe or socket)"
+    rm -f "$work/fifo.idx"
+    mkfifo "$work/fifo.idx" || fail "mkfifo"
+    errfile=$(mktemp)
+    out=$(timeout 60 "$cli" train --train-images "$work/fifo.idx" --train-labels "$data/train-labels.idx" \
+          -o "$work/x.dcnn" 2>"$errfile")
+    status=$?
+    err=$(cat "$errfile")
+    rm -f "$errfile" "$work/fifo.idx"
+    expect_user_error "not a regular file"
+    gzip -c "$data/train-images.idx" | head -c 3000 >"$work/cut.idx.gz"
+    run train --train-images "$work/cut.idx.gz" --train-labels "$data/train-labels.idx" -o "$work/x.dcnn"
+    expect_user_error "corrupt or truncated gzip data (unexpected end of data)"
+    { gzip -c "$data/train-images.idx"; printf 'junk'; } >"$work/junk.idx.gz"
+    run train --train-images "$work/junk.idx.gz" --train-labels "$data/train-labels.idx" -o "$work/x.dcnn"
+    expect_user_error "4 unexpected bytes after the gzip data"
+    # Resume files and weights files are not interchangeable, and damage is detected.
+    run train --resume "$model"
+    expect_user_error "not a digit-cnn training checkpoint"
+    run train --resume "$work/none.resume"
+    expect_user_error "does not exist"
+    run train --spec "input 28x28x1 | conv 2 k3 | flatten | dense 10" --epochs 1 --max-batches 1 \
+        "${train_args[@]}" -o "$work/hostile/r.dcnn"
+    expect_status 0
+    expect_file "$work/hostile/r.resume"
+    run predict --weights "$work/hostile/r.resume" "$data/digit0.png"
+    expect_user_error "bad magic"
+    printf '\x55' | dd of="$work/hostile/r.resume" bs=1 seek=300 conv=notrunc status=none
+    run train --resume "$work/hostile/r.resume"
+    expect_user_error "checksum mismatch"
+    [ ! -e "$work/x.dcnn" ] || fail "a failed run left a weights file"
     ;;
 
 *)

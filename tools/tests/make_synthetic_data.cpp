@@ -3,7 +3,8 @@
 //   0: a ring, 1: a vertical stroke, 7: a top bar with a diagonal down to the left.
 // Usage: make-synthetic-data OUTDIR
 // Writes OUTDIR/{train,test}-{images,labels}.idx, digit0.png (dark ring on light paper, RGB),
-// digit1.pgm (white stroke on black, binary PGM) and blank.png (white, no ink).
+// digit1.pgm (white stroke on black, binary PGM), blank.png (white, no ink) and photo7.png (a
+// dark 7 photographed on unevenly lit, noisy paper with specks of dirt).
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -107,6 +108,24 @@ bool write_png_gray_as_rgb(const std::string& path, const Canvas& c, bool dark_o
     return stbi_write_png(path.c_str(), c.w, c.h, 3, rgb.data(), c.w * 3) != 0;
 }
 
+// A "photo": grey paper lit from the top left (1.0 down to 0.55), dark ink, Gaussian noise and
+// four dark specks in the corners.
+bool write_photo(const std::string& path, const Canvas& c, cnn::Rng& rng) {
+    std::vector<std::uint8_t> rgb;
+    for (int y = 0; y < c.h; ++y)
+        for (int x = 0; x < c.w; ++x) {
+            const float light = 1.0f - 0.45f * float(x + y) / float(c.w + c.h);
+            float refl = 0.85f - 0.7f * c.ink[std::size_t(y) * c.w + x];
+            for (const int sx : {8, c.w - 9})
+                for (const int sy : {8, c.h - 9})
+                    if (std::hypot(float(x - sx), float(y - sy)) < 2.5f) refl = 0.15f;
+            const float v = std::clamp(light * refl + 0.03f * rng.normal(), 0.0f, 1.0f);
+            const auto g = std::uint8_t(std::lround(v * 255));
+            rgb.insert(rgb.end(), {g, g, g});
+        }
+    return stbi_write_png(path.c_str(), c.w, c.h, 3, rgb.data(), c.w * 3) != 0;
+}
+
 bool write_pgm(const std::string& path, const Canvas& c) {
     std::ofstream f(path, std::ios::binary);
     f << "P5\n" << c.w << " " << c.h << "\n255\n";
@@ -129,6 +148,7 @@ int main(int argc, char** argv) {
         bool ok = write_png_gray_as_rgb(dir + "/digit0.png", draw_digit(0, 112, rng), true);
         ok = ok && write_pgm(dir + "/digit1.pgm", draw_digit(1, 56, rng));
         ok = ok && write_png_gray_as_rgb(dir + "/blank.png", Canvas(64, 64), true);
+        ok = ok && write_photo(dir + "/photo7.png", draw_digit(7, 160, rng), rng);
         if (!ok) throw std::runtime_error("cannot write the test images in " + dir);
     } catch (const std::exception& e) {
         std::cerr << "make-synthetic-data: " << e.what() << "\n";

@@ -46,6 +46,10 @@ public:
     void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx,
                   const Context& ctx) override;
     std::vector<ParamRef> params() override;
+    bool fuse_relu() override {
+        relu_ = true;
+        return true;
+    }
     std::size_t param_count_for(const Shape& input) const override {
         return (std::size_t(opt_.kernel) * opt_.kernel * input.c + 1) * opt_.filters;
     }
@@ -53,12 +57,14 @@ public:
 
 private:
     Conv2DOptions opt_;
+    bool relu_ = false;  // a following ReLU is fused in
     ConvGeometry g_{};
     std::vector<float> values_;  // kernel (k*k*c*f) then bias (f)
     std::vector<float> grads_;   // same layout as values_
     std::vector<float> cols_;    // Train: im2col patches of the batch, n*oh*ow x k*k*c
     std::vector<float> dcols_;   // backward scratch, per chunk of samples
     std::vector<float> partial_; // per-chunk kernel+bias gradients, reduced in chunk order
+    std::vector<float> dmasked_; // fused ReLU: dy masked by y > 0, n*oh*ow x f
 };
 
 }  // namespace cnn

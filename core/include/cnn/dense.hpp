@@ -17,6 +17,10 @@ public:
     void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx,
                   const Context& ctx) override;
     std::vector<ParamRef> params() override;
+    bool fuse_relu() override {
+        relu_ = true;
+        return true;
+    }
     std::size_t param_count_for(const Shape& input) const override {
         return (input.size() + 1) * std::size_t(units_);
     }
@@ -25,6 +29,8 @@ public:
 private:
     int units_;
     int in_ = 0;
+    bool relu_ = false;          // a following ReLU is fused in
+    std::vector<float> dmasked_; // fused ReLU: dy masked by y > 0
     std::vector<float> values_;  // kernel (in*units) then bias (units)
     std::vector<float> grads_;
 };

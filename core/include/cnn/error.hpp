@@ -26,4 +26,14 @@ struct WeightsError : Error {
     using Error::Error;
 };
 
+// A resumable training checkpoint that is corrupt or does not match the run it should continue.
+struct CheckpointError : Error {
+    using Error::Error;
+};
+
+// Text from a file (a spec, a tensor name) made safe to quote in a message: control bytes become
+// \xNN escapes, so that a hostile file cannot send terminal escape sequences through our errors,
+// and anything longer than max_chars is cut with "...".
+std::string printable(const std::string& text, std::size_t max_chars = 80);
+
 }  // namespace cnn

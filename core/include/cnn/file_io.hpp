@@ -8,17 +8,25 @@
 
 namespace cnn {
 
-// Throws Error with the path and the system's reason.
-std::vector<std::uint8_t> read_file(const std::string& path);
+// Files larger than this are refused by default: no data set, weights file or checkpoint of a
+// digit classifier comes near it, and it keeps a wrong path (a disk image, /dev/zero) harmless.
+constexpr std::size_t kMaxFileBytes = std::size_t(1) << 30;
+
+// Reads a whole regular file. Throws Error with the path and the reason: missing, unreadable, a
+// directory, a device or pipe (refused without blocking), or larger than max_bytes (refused
+// before allocating).
+std::vector<std::uint8_t> read_file(const std::string& path, std::size_t max_bytes = kMaxFileBytes);
 void write_file_atomic(const std::string& path, const std::uint8_t* data, std::size_t size);
 inline void write_file_atomic(const std::string& path, const std::string& text) {
     write_file_atomic(path, reinterpret_cast<const std::uint8_t*>(text.data()), text.size());
 }
 
-// Decompresses gzip data if it starts with the gzip magic, else returns it unchanged. Throws
-// DataError for corrupt gzip, or when zlib is not built in. Output is capped at max_bytes.
+// Decompresses gzip data if it starts with the gzip magic, else returns it unchanged. Several
+// concatenated gzip members (as `cat a.gz b.gz` makes) decompress to their concatenation. Throws
+// DataError for corrupt or truncated gzip, trailing bytes that are not gzip, output beyond
+// max_bytes (a "gzip bomb" stops there, having allocated no more), or when zlib is not built in.
 std::vector<std::uint8_t> maybe_gunzip(std::vector<std::uint8_t> data, const std::string& what,
-                                       std::size_t max_bytes = std::size_t(1) << 31);
+                                       std::size_t max_bytes = kMaxFileBytes);
 
 // CRC-32 (IEEE 802.3, as zlib's crc32).
 std::uint32_t crc32(const std::uint8_t* data, std::size_t size, std::uint32_t crc = 0);

@@ -69,6 +69,12 @@ public:
         return 0;
     }
 
+    // Asks the layer to apply a ReLU that follows it inside its own forward/backward (in the GEMM
+    // epilogue, while the output is in cache). Returns false if it cannot; then the model runs
+    // the ReLU layer as usual. After true, forward outputs relu(z) and backward takes the
+    // gradient with respect to that ReLU's output.
+    virtual bool fuse_relu() { return false; }
+
     // Name given by the model ("conv1", "dense2", ...); prefixes the parameter names.
     void set_name(std::string name) { name_ = std::move(name); }
     const std::string& name() const { return name_; }

@@ -50,7 +50,7 @@ public:
     // Must follow a Train-mode forward.
     void backward(const Tensor& dlogits, const Context& ctx);
     // Output of layer i (after the last forward): activations for visualisation.
-    const Tensor& activation(std::size_t i) const { return acts_.at(i + 1); }
+    const Tensor& activation(std::size_t i) const { return acts_.at(out_.at(i)); }
 
     // Class probabilities of n images (n * input size floats) into probs (n * classes), in
     // inference mode, chunked so that memory stays bounded.
@@ -60,7 +60,12 @@ private:
     Shape input_{28, 28, 1};
     std::vector<LayerPtr> layers_;
     std::vector<Tensor> acts_;   // acts_[0] = input copy, acts_[i+1] = output of layer i
-    std::vector<Tensor> grads_;  // grads_[i] = d(loss)/d(acts_[i])
+    std::vector<Tensor> grads_;  // grads_[k] = d(loss)/d(acts_[k])
+    // out_[i]: index in acts_ of layer i's output. A ReLU fused into the layer before it runs no
+    // code of its own: its output is that layer's output (out_[i] == out_[i-1]).
+    std::vector<std::size_t> out_;
+    std::vector<bool> fused_;  // fused_[i]: layer i is a ReLU applied by layer i-1
+    std::size_t input_of(std::size_t i) const { return i == 0 ? 0 : out_[i - 1]; }
 };
 
 }  // namespace cnn

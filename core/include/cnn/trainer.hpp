@@ -10,9 +10,12 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "cnn/augment.hpp"
 #include "cnn/dataset.hpp"
+#include "cnn/lr_schedule.hpp"
 #include "cnn/model.hpp"
 #include "cnn/optimizer.hpp"
 
@@ -24,11 +27,14 @@ struct TrainOptions {
     double validation_split = 0.1;  // used when no validation set is given
     int patience = 5;               // epochs without val_loss improvement; 0 disables
     bool restore_best = true;       // end with the weights of the best val_loss epoch
-    std::uint64_t seed = 1;         // shuffling and dropout
+    std::uint64_t seed = 1;         // shuffling, dropout and augmentation
     std::string optimizer = "adam";
     float learning_rate = 1e-3f;
     float momentum = 0.9f;          // sgd only
     float label_smoothing = 0.0f;
+    LrSchedule lr_schedule;         // per-batch rate from learning_rate (default: constant)
+    bool augment_enabled = false;   // distort every training image afresh (never validation)
+    AugmentOptions augment;         // used when augment_enabled
     std::string checkpoint_path;    // if set, the best model is saved here (atomically)
     std::string checkpoint_metadata = "{}";
 };
@@ -59,6 +65,29 @@ struct History {
     bool cancelled = false;
 };
 
+// Everything a Trainer needs to continue a run exactly where it stopped, besides the model's
+// weights: Trainer::state() and restore(); checkpoint.hpp keeps both in one file.
+struct TrainerState {
+    // What the run depends on, as (name, value) text: options, data sizes and checksums. A run
+    // continues only a state whose settings equal its own; restore() names the first difference.
+    std::vector<std::pair<std::string, std::string>> settings;
+    int epoch = 0;           // 0-based current epoch
+    int batch = 0;           // next batch within it
+    bool in_epoch = false;
+    std::vector<int> order;  // the epoch's shuffled sample order (empty between epochs)
+    Rng::State rng{};
+    std::string optimizer;
+    double learning_rate = 0;
+    std::vector<double> optimizer_state;  // Optimizer::state()
+    double loss_sum = 0;                  // running sums of the epoch so far
+    long long correct = 0, seen = 0;
+    double epoch_seconds = 0;  // time spent in the epoch so far
+    History history;
+    std::vector<float> best_values;  // restore-best weights (empty if none yet)
+    double best_val_loss = 0;        // +infinity before the first epoch
+    int wait = 0;                    // epochs without improvement
+};
+
 struct TrainCallbacks {
     std::function<void(const Progress&)> on_batch;
     std::function<void(const EpochStats&)> on_epoch;
@@ -78,6 +107,13 @@ public:
     void cancel();
     bool done() const { return done_; }
     const History& history() const { return history_; }
+
+    // The run's state between batches, to continue it later (with the model's weights).
+    TrainerState state() const;
+    // Continues from a state made by state() of a run with the same options and data; afterwards
+    // run() goes on exactly as the original would have. The model must hold the weights saved
+    // with the state. Throws CheckpointError naming the first difference or inconsistency.
+    void restore(const TrainerState& s);
     const Dataset& train_set() const { return *train_; }
     const Dataset* validation_set() const { return val_; }
 
@@ -85,6 +121,7 @@ private:
     void begin_epoch();
     void end_epoch(const TrainCallbacks& cb);
     void finish();
+    std::vector<std::pair<std::string, std::string>> settings() const;
 
     Model& model_;
     TrainOptions opt_;
@@ -109,6 +146,7 @@ private:
     double epoch_start_ = 0;
     bool in_epoch_ = false;
     bool done_ = false;
+    mutable std::string data_checksums_;  // of train and validation data, computed on first use
 };
 
 // Runs a Trainer to the end.

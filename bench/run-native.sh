@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Native peer comparison: digit-cnn vs PyTorch 1.13 (python3-torch + OpenBLAS) on the seed model,
+# interleaved in one invocation (rounds of ours-then-theirs), medians and ratios at the end.
+#
+#   bench/run-native.sh [--rounds 3] [--threads 2]      (writes bench/results/native-<date>.json)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROUNDS=3
+THREADS=2
+while (($#)); do
+  case "$1" in
+    --rounds) ROUNDS="$2"; shift 2 ;;
+    --threads) THREADS="$2"; shift 2 ;;
+    *) echo "usage: bench/run-native.sh [--rounds N] [--threads N]" >&2; exit 2 ;;
+  esac
+done
+
+BENCH=build/native/bench/digit-cnn-bench
+[[ -x $BENCH ]] || { cmake --preset native >/dev/null && cmake --build --preset native -j2 --target digit-cnn-bench; }
+/usr/bin/python3 -c "import torch" 2>/dev/null || {
+  echo "run-native: installing python3-torch and libopenblas0-pthread (apt)"; apt-get install -y -qq python3-torch libopenblas0-pthread >/dev/null; }
+bash scripts/get-mnist.sh
+
+mkdir -p bench/results
+OUT=bench/results/native-$(date -u +%Y%m%dT%H%M%SZ).jsonl
+echo "# $(date -u) $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2)" >&2
+"$BENCH" --what gemm --threads "$THREADS" --repeats 3 | tee -a "$OUT"
+for r in $(seq "$ROUNDS"); do
+  echo "# round $r/$ROUNDS" >&2
+  "$BENCH" --what train,infer1,infer1000 --threads "$THREADS" --repeats 3 | tee -a "$OUT"
+  /usr/bin/python3 bench/pytorch_peer.py --what train,infer1,infer1000 --threads "$THREADS" --repeats 3 | tee -a "$OUT"
+done
+/usr/bin/python3 bench/summarize.py "$OUT"

@@ -1,0 +1,116 @@
+// Our side of the browser bench: one wasm module and one Session, driven through the same JS API
+// as the page's worker (web/worker.js): predict() for inference, startTraining() + trainStep()
+// for training. ?module=st loads digit_cnn.js, ?module=mt the pthreads build digit_cnn_mt.js.
+import { serve } from './worker-protocol.js';
+import { timeEach } from './timing.js';
+
+const BATCH = 64;
+const MNIST_FILES = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte',
+  't10k-labels-idx1-ubyte'];
+
+let M = null;
+let session = null;
+let digit = null;         // one MNIST test image, [0, 1] floats: the input of every predict()
+let batch = null;         // the first BATCH training images, [0, 1] floats, for predictBatch()
+let trainOptions = null;  // options of the current training run
+let position = null;      // {batch, batches} of the current epoch, from the last trainStep
+
+async function fetchBytes(url) {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`cannot fetch ${url}: HTTP ${res.status} (run scripts/get-mnist.sh)`);
+  return new Uint8Array(await res.arrayBuffer());
+}
+
+// Starts a fresh run with warm-up batches, so that a timed chunk never crosses an epoch end
+// (whose validation pass is not training).
+function restartTraining(warmup) {
+  session.startTraining(trainOptions);
+  position = { batch: 0, batches: Infinity };
+  for (let i = 0; i < warmup; ++i) step();
+}
+
+function step() {
+  const s = session.trainStep(1);
+  if (s.progress) position = { batch: s.progress.batch, batches: s.progress.batches };
+  return s;
+}
+
+serve({
+  async init({ threads = 1 }) {
+    const threaded = new URL(self.location.href).searchParams.get('module') === 'mt';
+    const file = threaded ? '/generated/digit_cnn_mt.js' : '/generated/digit_cnn.js';
+    const { default: create } = await import(file);
+    M = await create();
+    session = new M.Session();
+    const used = threaded ? session.setThreads(threads) : session.threads();
+    return {
+      module: file,
+      threads: used,
+      crossOriginIsolated: self.crossOriginIsolated,
+      params: session.paramCount(),
+      spec: session.spec(),
+      layers: session.summary(),
+    };
+  },
+
+  // All four MNIST files into the module (setData wants them all, as in the page).
+  async loadData() {
+    const files = await Promise.all(MNIST_FILES.map((f) => fetchBytes(`/data/mnist/${f}`)));
+    const counts = session.setData(...files);
+    const test = session.gatherImages('test', Int32Array.of(0));
+    digit = Float32Array.from(test.pixels, (p) => p / 255);
+    const train = session.gatherImages('train', Int32Array.from({ length: BATCH }, (_, i) => i));
+    batch = Float32Array.from(train.pixels, (p) => p / 255);
+    return counts;
+  },
+
+  // The first n training images and first k test images, for the peer to use the same inputs.
+  samples({ train, test }) {
+    const range = (n) => Int32Array.from({ length: n }, (_, i) => i);
+    const tr = session.gatherImages('train', range(train));
+    const te = session.gatherImages('test', range(test));
+    return {
+      result: { rows: tr.rows, cols: tr.cols, train: tr, test: te },
+      transfer: [tr.pixels.buffer, tr.labels.buffer, te.pixels.buffer, te.labels.buffer],
+    };
+  },
+
+  // Batch-1 latency: predict() copies the image in and the 10 probabilities out, as the page does.
+  async infer({ warmup, calls }) {
+    const probs = session.predict(digit);
+    if (probs.length !== 10) throw new Error(`predict returned ${probs.length} values`);
+    return { ...(await timeEach(() => session.predict(digit), { warmup, calls })),
+      top: probs.indexOf(Math.max(...probs)) };
+  },
+
+  // Throughput: predictBatch() of BATCH images per call (ms per call; the driver divides).
+  async inferBatch({ warmup, calls }) {
+    return { ...(await timeEach(() => session.predictBatch(batch, BATCH), { warmup, calls })), batch: BATCH };
+  },
+
+  // Times `batches` consecutive training batches (trainStep(1) each, as the page's worker does).
+  // The first call starts training on the page's default setup; later calls continue the run.
+  async train({ batches, warmup, options }) {
+    if (!trainOptions || position.batch + batches > position.batches) {
+      trainOptions = options;
+      restartTraining(warmup);
+    }
+    let loss = NaN;
+    const r = await timeEach(() => {
+      const s = step();
+      loss = s.progress?.loss ?? loss;
+    }, { warmup: 0, calls: batches });
+    return { ...r, loss, batch: position.batch, batches: position.batches };
+  },
+
+  // Linear memory of the module: it only grows, so this is also its peak.
+  memory() {
+    return { wasmBytes: M.HEAPU8.buffer.byteLength };
+  },
+
+  // The current weights file (for the page weight when weights/seed.dcnn is absent).
+  saveWeights() {
+    const bytes = session.saveWeights();
+    return { result: bytes, transfer: [bytes.buffer] };
+  },
+});

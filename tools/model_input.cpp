@@ -1,0 +1,28 @@
+#include "model_input.hpp"
+
+#include <map>
+
+#include "cnn/error.hpp"
+
+namespace tools {
+
+CLI::Option* add_cleanup_option(CLI::App* app, Cleanup& cleanup) {
+    const std::map<std::string, Cleanup> names{{"photo", Cleanup::photo}, {"plain", Cleanup::plain}};
+    return app
+        ->add_option("--cleanup", cleanup,
+                     "How opaque images become ink: photo (even out the light, Otsu's threshold, drop "
+                     "specks; for photos and scans) or plain (polarity and median background only; for "
+                     "clean digital images)")
+        ->transform(CLI::CheckedTransformer(names, CLI::ignore_case))
+        ->default_str("photo");
+}
+
+cnn::InputPreprocessing input_preprocessing_of(const std::string& weights_path, const std::string& metadata) {
+    try {
+        return cnn::input_preprocessing_from_metadata(metadata);
+    } catch (const cnn::Error& e) {
+        throw cnn::Error("weights file '" + weights_path + "': " + e.what());
+    }
+}
+
+}  // namespace tools

@@ -1,0 +1,149 @@
+// The drawing pad: pointer events (mouse, touch, pen), round anti-aliased strokes whose width is
+// a fixed fraction of the pad (about MNIST's stroke-to-digit ratio for a digit that fills most of
+// the pad), dark ink on a transparent canvas, which core's ink_from_rgba reads as ink on paper.
+//
+// Events: "change" after ink is added, "clear" when emptied, "strokestart" when a stroke begins.
+const INK = '#15171c';
+
+export class DrawingPad extends EventTarget {
+  constructor(canvas, { strokeFraction = 0.08 } = {}) {
+    super();
+    this.canvas = canvas;
+    this.ctx = canvas.getContext('2d', { willReadFrequently: true });
+    this.strokeFraction = strokeFraction;
+    this.pointerId = null;
+    this.last = null;      // last point of the current stroke
+    this.lastMid = null;   // midpoint where the previous curve segment ended
+    this.inked = false;
+    this.photo = false;    // showing a photo instead of a drawing
+    this.resize();
+    new ResizeObserver(() => this.resize()).observe(canvas);
+
+    canvas.addEventListener('pointerdown', (e) => this.down(e));
+    canvas.addEventListener('pointermove', (e) => this.move(e));
+    canvas.addEventListener('pointerup', (e) => this.up(e));
+    canvas.addEventListener('pointercancel', (e) => this.up(e));
+    canvas.addEventListener('lostpointercapture', (e) => this.up(e));
+    // Belt and braces next to touch-action: none (older mobile browsers scroll otherwise).
+    canvas.addEventListener('touchstart', (e) => e.preventDefault(), { passive: false });
+    canvas.addEventListener('contextmenu', (e) => e.preventDefault());
+  }
+
+  isEmpty() {
+    return !this.inked;
+  }
+
+  // Backing store follows the displayed size times the device pixel ratio; drawn ink is kept.
+  resize() {
+    const rect = this.canvas.getBoundingClientRect();
+    const dpr = window.devicePixelRatio || 1;
+    const w = Math.max(1, Math.round(rect.width * dpr));
+    const h = Math.max(1, Math.round(rect.height * dpr));
+    if (w === this.canvas.width && h === this.canvas.height) return;
+    let copy = null;
+    if (this.inked) {
+      copy = document.createElement('canvas');
+      copy.width = this.canvas.width;
+      copy.height = this.canvas.height;
+      copy.getContext('2d').drawImage(this.canvas, 0, 0);
+    }
+    this.canvas.width = w;
+    this.canvas.height = h;
+    if (copy) this.ctx.drawImage(copy, 0, 0, w, h);
+  }
+
+  lineWidth() {
+    return this.strokeFraction * Math.min(this.canvas.width, this.canvas.height);
+  }
+
+  point(e) {
+    const rect = this.canvas.getBoundingClientRect();
+    return {
+      x: ((e.clientX - rect.left) * this.canvas.width) / rect.width,
+      y: ((e.clientY - rect.top) * this.canvas.height) / rect.height,
+    };
+  }
+
+  down(e) {
+    if (this.pointerId !== null) return;         // one stroke at a time (ignore a second finger)
+    if (e.pointerType === 'mouse' && e.button !== 0) return;
+    e.preventDefault();
+    if (this.photo) this.clear();
+    this.pointerId = e.pointerId;
+    this.canvas.setPointerCapture?.(e.pointerId);
+    const p = this.point(e);
+    this.last = p;
+    this.lastMid = p;
+    this.dispatchEvent(new Event('strokestart'));
+    // A dot, so that a tap leaves ink too.
+    const c = this.ctx;
+    c.fillStyle = INK;
+    c.beginPath();
+    c.arc(p.x, p.y, this.lineWidth() / 2, 0, Math.PI * 2);
+    c.fill();
+    this.ink();
+  }
+
+  move(e) {
+    if (e.pointerId !== this.pointerId) return;
+    e.preventDefault();
+    const events = e.getCoalescedEvents?.() ?? [];
+    for (const ce of events.length ? events : [e]) this.extend(this.point(ce));
+    this.ink();
+  }
+
+  up(e) {
+    if (e.pointerId !== this.pointerId) return;
+    if (e.type === 'pointerup') this.extend(this.point(e), true);
+    this.pointerId = null;
+    this.last = this.lastMid = null;
+    this.ink();
+  }
+
+  // Quadratic curve through the midpoints of successive points: smooth strokes without lag.
+  extend(p, final = false) {
+    if (!this.last) return;
+    if (!final && Math.hypot(p.x - this.last.x, p.y - this.last.y) < 0.5) return;
+    const mid = final ? p : { x: (this.last.x + p.x) / 2, y: (this.last.y + p.y) / 2 };
+    const c = this.ctx;
+    c.strokeStyle = INK;
+    c.lineWidth = this.lineWidth();
+    c.lineCap = 'round';
+    c.lineJoin = 'round';
+    c.beginPath();
+    c.moveTo(this.lastMid.x, this.lastMid.y);
+    c.quadraticCurveTo(this.last.x, this.last.y, mid.x, mid.y);
+    c.stroke();
+    this.last = p;
+    this.lastMid = mid;
+  }
+
+  ink() {
+    this.inked = true;
+    this.dispatchEvent(new Event('change'));
+  }
+
+  clear() {
+    this.ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
+    this.inked = false;
+    this.photo = false;
+    this.pointerId = null;
+    this.last = this.lastMid = null;
+    this.dispatchEvent(new Event('clear'));
+  }
+
+  // Shows an image (a dropped photo) fitted into the pad; the next stroke clears it.
+  showImage(image) {
+    this.ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
+    const s = Math.min(this.canvas.width / image.width, this.canvas.height / image.height);
+    const w = image.width * s, h = image.height * s;
+    this.ctx.drawImage(image, (this.canvas.width - w) / 2, (this.canvas.height - h) / 2, w, h);
+    this.inked = true;
+    this.photo = true;
+  }
+
+  // The pixels, for core's preprocessing.
+  pixels() {
+    return this.ctx.getImageData(0, 0, this.canvas.width, this.canvas.height);
+  }
+}

@@ -1,0 +1,147 @@
+// The Model panel: which weights are active, loading them (shipped, uploaded by picker or
+// drag-and-drop, or just trained) and downloading them. A file the core refuses leaves the
+// current model in place and shows the core's message.
+import { fmtInt, fmtPct } from './ui.js';
+
+const $ = (id) => document.getElementById(id);
+
+// Test accuracy recorded in a weights file's metadata, if any (fraction or percent).
+function metadataAccuracy(meta) {
+  const v = meta?.test_accuracy ?? meta?.test?.accuracy ?? meta?.evaluation?.test_accuracy;
+  if (typeof v !== 'number' || !Number.isFinite(v)) return null;
+  return v > 1 ? v / 100 : v;
+}
+
+export class ModelPanel {
+  constructor({ infer, onModelChanged }) {
+    this.infer = infer;
+    this.onModelChanged = onModelChanged;
+    this.info = null;
+    this.source = '';
+
+    $('download').addEventListener('click', () => this.download());
+    const input = $('weights-input');
+    input.addEventListener('change', () => {
+      if (input.files[0]) this.loadFile(input.files[0]);
+      input.value = '';
+    });
+    const zone = $('weights-drop');
+    zone.addEventListener('click', () => input.click());
+    zone.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' || e.key === ' ') {
+        e.preventDefault();
+        input.click();
+      }
+    });
+    zone.addEventListener('dragover', (e) => {
+      e.preventDefault();
+      e.stopPropagation();
+      zone.classList.add('dragover');
+    });
+    zone.addEventListener('dragleave', () => zone.classList.remove('dragover'));
+    zone.addEventListener('drop', (e) => {
+      e.preventDefault();
+      e.stopPropagation();
+      zone.classList.remove('dragover');
+      document.dispatchEvent(new Event('digitcnn:dropdone'));
+      const file = e.dataTransfer?.files?.[0];
+      if (file) this.loadFile(file);
+    });
+  }
+
+  badge(state, text) {
+    const b = $('model-badge');
+    b.dataset.state = state;
+    $('model-badge-text').textContent = text;
+  }
+
+  show(info, source) {
+    this.info = info;
+    this.source = source;
+    const acc = metadataAccuracy(info.metadata);
+    $('model-source').textContent = source;
+    $('model-params').textContent = fmtInt(info.params);
+    $('model-input').textContent = info.inputPreprocessing === 'mnist+deskew'
+      ? '28×28, MNIST steps + deskew' : `28×28, ${info.inputPreprocessing === 'mnist' ? 'MNIST steps' : info.inputPreprocessing}`;
+    $('model-accuracy').textContent = acc === null ? 'not recorded' : fmtPct(acc);
+    $('model-spec').textContent = info.spec;
+    $('model-layers').tBodies[0].innerHTML = info.layers
+      .map((l) => {
+        const out = l.output.h === 1 && l.output.w === 1 ? `${l.output.c}` : `${l.output.h}×${l.output.w}×${l.output.c}`;
+        return `<tr><td>${l.name}</td><td><code>${l.spec}</code></td><td>${out}</td><td>${fmtInt(l.params)}</td></tr>`;
+      })
+      .join('');
+    $('download').disabled = false;
+    this.badge('ready', acc === null ? `Model ready · ${source}` : `Model ready · ${fmtPct(acc)} on MNIST test`);
+  }
+
+  showError(title, message) {
+    const box = $('model-error');
+    box.replaceChildren();
+    const strong = document.createElement('strong');
+    strong.textContent = title;
+    box.append(strong, document.createTextNode(message));
+    box.hidden = false;
+  }
+
+  clearError() {
+    $('model-error').hidden = true;
+  }
+
+  async loadDefault(url) {
+    try {
+      const info = await this.infer.call('loadWeightsUrl', { url: String(url) });
+      this.show(info, 'pretrained (weights/seed.dcnn)');
+      this.onModelChanged();
+      return true;
+    } catch (e) {
+      const info = await this.infer.call('modelInfo');
+      this.show(info, 'untrained (no pretrained weights)');
+      this.badge('untrained', 'Untrained model · upload weights or train one');
+      this.showError('The pretrained weights could not be loaded; the model is untrained.', ` ${e.message}`);
+      this.onModelChanged();
+      return false;
+    }
+  }
+
+  async loadFile(file) {
+    let bytes;
+    try {
+      bytes = await file.arrayBuffer();
+    } catch (e) {
+      this.showError(`Could not read “${file.name}”.`, ` ${e.message}`);
+      return false;
+    }
+    try {
+      const info = await this.infer.call('loadWeights', { bytes }, [bytes]);
+      this.clearError();
+      this.show(info, `uploaded: ${file.name}`);
+      this.onModelChanged();
+      return true;
+    } catch (e) {
+      this.showError(`Could not load “${file.name}”: the previous model is still active.`, ` ${e.message}`);
+      return false;
+    }
+  }
+
+  // Weights trained in the page's training worker become the active model.
+  async adopt(bytes, source) {
+    const info = await this.infer.call('loadWeights', { bytes }, [bytes.buffer ?? bytes]);
+    this.clearError();
+    this.show(info, source);
+    this.onModelChanged();
+  }
+
+  async download() {
+    const bytes = await this.infer.call('saveWeights');
+    const blob = new Blob([bytes], { type: 'application/octet-stream' });
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(blob);
+    const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-');
+    a.download = `digit-cnn-${stamp}.dcnn`;
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+  }
+}

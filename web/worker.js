@@ -1,0 +1,258 @@
+// The Web Worker that owns a wasm module and one cnn Session. The page runs two of them: one
+// answers drawing predictions, the other trains, so that predictions never wait for a batch.
+//
+// Protocol: {id, op, args} -> {id, ok: true, result} | {id, ok: false, error}; unsolicited
+// {event, data} messages report data download and training progress.
+import { fetchIdx } from './data.js';
+
+let session = null;
+let training = null;  // {stopRequested} while a training loop runs
+let dataCounts = null;  // {train, test, rows, cols} once MNIST is loaded
+
+function emit(event, data) {
+  self.postMessage({ event, data });
+}
+
+// Lets queued messages (e.g. "stopTraining") run between training steps. A MessageChannel hop
+// avoids the 4 ms clamp of nested setTimeout.
+const yieldChannel = new MessageChannel();
+const yieldQueue = [];
+yieldChannel.port1.onmessage = () => yieldQueue.shift()?.();
+function yieldToEvents() {
+  return new Promise((resolve) => {
+    yieldQueue.push(resolve);
+    yieldChannel.port2.postMessage(0);
+  });
+}
+
+function modelInfo() {
+  const layers = session.summary();
+  let metadata = {};
+  try {
+    metadata = JSON.parse(session.metadata() || '{}');
+  } catch {
+    metadata = { raw: session.metadata() };
+  }
+  return { spec: session.spec(), params: session.paramCount(), layers, metadata,
+    inputPreprocessing: session.inputPreprocessing() };
+}
+
+// The first convolution and the layer whose output shows its feature maps (its ReLU if any).
+function firstConv() {
+  const layers = session.summary();
+  const conv = layers.findIndex((l) => l.spec.startsWith('conv'));
+  if (conv < 0) return null;
+  const mapsLayer = layers[conv + 1]?.spec === 'relu' ? conv + 1 : conv;
+  return { conv, mapsLayer, name: layers[conv].name };
+}
+
+function filters(fc) {
+  const kernel = session.layerParams(fc.conv).find((p) => p.name.endsWith('kernel'));
+  return { shape: Array.from(kernel.shape), data: kernel.data };
+}
+
+function networkView() {
+  const fc = firstConv();
+  if (!fc) return null;
+  return { name: fc.name, kernel: filters(fc), maps: session.activation(fc.mapsLayer) };
+}
+
+function classify(pre, withView) {
+  if (pre.empty) return { empty: true, input: pre.pixels };
+  const t0 = performance.now();
+  const probs = session.predict(pre.pixels);
+  const ms = performance.now() - t0;
+  return { empty: false, input: pre.pixels, probs, ms, view: withView ? networkView() : null };
+}
+
+// The threaded module (pthreads) needs SharedArrayBuffer, i.e. a cross-origin isolated page;
+// anywhere else, or if it fails to start, the single-threaded module does the work.
+async function loadModule(threads) {
+  if (threads > 1 && self.crossOriginIsolated) {
+    try {
+      const { default: create } = await import('./generated/digit_cnn_mt.js');
+      return { M: await create(), threaded: true };
+    } catch (e) {
+      console.warn(`digit-cnn: threaded module unavailable (${e.message}); using one thread`);
+    }
+  }
+  const { default: create } = await import('./generated/digit_cnn.js');
+  return { M: await create(), threaded: false };
+}
+
+const handlers = {
+  async init({ threads = 1 }) {
+    const { M, threaded } = await loadModule(threads);
+    session = new M.Session();
+    if (threaded) session.setThreads(threads);
+    return { seedSpec: M.seedSpec(), threads: session.threads(), model: modelInfo() };
+  },
+
+  async loadWeightsUrl({ url }) {
+    const res = await fetch(url);
+    if (!res.ok) throw new Error(`cannot fetch ${url}: HTTP ${res.status}`);
+    session.loadWeights(new Uint8Array(await res.arrayBuffer()));
+    return modelInfo();
+  },
+
+  loadWeights({ bytes }) {
+    session.loadWeights(new Uint8Array(bytes));
+    return modelInfo();
+  },
+
+  saveWeights() {
+    const bytes = session.saveWeights();
+    return { result: bytes, transfer: [bytes.buffer] };
+  },
+
+  modelInfo() {
+    return modelInfo();
+  },
+
+  // Kernels of the first convolution ({shape, data}), or null if the model has none.
+  filters() {
+    const fc = firstConv();
+    return fc ? filters(fc) : null;
+  },
+
+  // Canvas pixels -> the 28x28 input, probabilities and (optionally) first-layer activity.
+  predictRgba({ rgba, width, height, withView }) {
+    return classify(session.preprocessRgba(new Uint8Array(rgba), width, height), withView);
+  },
+
+  // A photo or scan (RGBA) -> same as predictRgba, plus what core's photo cleaning found.
+  predictPhoto({ rgba, width, height, withView }) {
+    const pre = session.preprocessPhoto(new Uint8Array(rgba), width, height);
+    return { ...classify(pre, withView), darkOnLight: pre.darkOnLight };
+  },
+
+  // Mean milliseconds of preprocess + predict of the same drawing, `repeat` times, in this worker.
+  benchmark({ rgba, width, height, repeat }) {
+    const bytes = new Uint8Array(rgba);
+    const t0 = performance.now();
+    for (let i = 0; i < repeat; ++i) session.predict(session.preprocessRgba(bytes, width, height).pixels);
+    const total = performance.now() - t0;
+    const pre = session.preprocessRgba(bytes, width, height);
+    const t1 = performance.now();
+    for (let i = 0; i < repeat; ++i) session.predict(pre.pixels);
+    return { msPerDigit: total / repeat, msPerPredict: (performance.now() - t1) / repeat };
+  },
+
+  async loadData({ baseUrl }) {
+    if (dataCounts) return dataCounts;
+    const names = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte',
+      't10k-labels-idx1-ubyte'];
+    const loaded = new Array(names.length).fill(0);
+    const totals = new Array(names.length).fill(0);
+    const files = await Promise.all(names.map((name, i) => fetchIdx(new URL(name, baseUrl), (got, total) => {
+      loaded[i] = got;
+      totals[i] = total;
+      emit('dataProgress', { loaded: loaded.reduce((a, b) => a + b, 0), total: totals.reduce((a, b) => a + b, 0) });
+    })));
+    dataCounts = session.setData(...files);
+    return dataCounts;
+  },
+
+  gatherImages({ which, indices }) {
+    const r = session.gatherImages(which, Int32Array.from(indices));
+    return { result: r, transfer: [r.pixels.buffer, r.labels.buffer] };
+  },
+
+  // Trains a fresh model, a few batches at a time, until done or stopped. Resolves with the test
+  // evaluation and the trained weights; progress arrives as "trainProgress" events.
+  async train({ options, misclassifiedLimit = 100 }) {
+    if (training) throw new Error('training is already running');
+    session.startTraining(options);
+    training = { stopRequested: false };
+    const history = [];
+    try {
+      let step;
+      for (;;) {
+        // About 100 ms of batches per step: frequent progress, quick reaction to "stop".
+        const t0 = performance.now();
+        let progress = null;
+        const epochs = [];
+        do {
+          step = session.trainStep(1);
+          if (step.progress) progress = step.progress;
+          epochs.push(...step.epochs);
+        } while (!step.done && performance.now() - t0 < 100);
+        history.push(...epochs);
+        emit('trainProgress', { progress, epochs });
+        if (step.done) break;
+        await yieldToEvents();
+        if (training.stopRequested) {
+          step = session.cancelTraining();
+          break;
+        }
+      }
+      emit('trainPhase', { phase: 'evaluating' });
+      await yieldToEvents();
+      const evaluation = session.evaluateTest();
+      const wrong = Array.from(evaluation.misclassified.slice(0, misclassifiedLimit));
+      const images = wrong.length ? session.gatherImages('test', Int32Array.from(wrong)) : null;
+      session.setMetadata(JSON.stringify({
+        trained: 'in the browser (digit-cnn web page)',
+        preprocessing: 'mnist',
+        options,
+        epochs_run: history.length,
+        cancelled: step.cancelled,
+        stopped_early: step.stoppedEarly,
+        best_epoch: step.bestEpoch,
+        test_accuracy: evaluation.accuracy,
+        test_loss: evaluation.loss,
+        history,
+      }));
+      const weights = session.saveWeights();
+      const result = {
+        cancelled: step.cancelled,
+        stoppedEarly: step.stoppedEarly,
+        bestEpoch: step.bestEpoch,
+        history,
+        evaluation: {
+          n: evaluation.n,
+          accuracy: evaluation.accuracy,
+          loss: evaluation.loss,
+          classes: evaluation.classes,
+          confusion: evaluation.confusion,
+          misclassifiedCount: evaluation.misclassified.length,
+        },
+        misclassified: images && {
+          indices: wrong,
+          predicted: wrong.map((i) => evaluation.predictions[i]),
+          truth: Array.from(images.labels),
+          pixels: images.pixels,
+          rows: images.rows,
+          cols: images.cols,
+        },
+        weights,
+      };
+      const transfer = [weights.buffer, evaluation.confusion.buffer];
+      if (images) transfer.push(images.pixels.buffer);
+      return { result, transfer };
+    } finally {
+      training = null;
+    }
+  },
+
+  stopTraining() {
+    if (training) training.stopRequested = true;
+    return { stopping: Boolean(training) };
+  },
+};
+
+
+self.onmessage = async (e) => {
+  const { id, op, args } = e.data;
+  try {
+    const handler = handlers[op];
+    if (!handler) throw new Error(`unknown operation ${op}`);
+    if (!session && op !== 'init') throw new Error('the wasm module is not initialised');
+    let out = await handler(args ?? {});
+    if (!(out && typeof out === 'object' && 'result' in out && 'transfer' in out))
+      out = { result: out, transfer: [] };
+    self.postMessage({ id, ok: true, result: out.result }, out.transfer);
+  } catch (err) {
+    self.postMessage({ id, ok: false, error: err instanceof Error ? err.message : String(err) });
+  }
+};
