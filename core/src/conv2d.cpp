@@ -218,7 +218,7 @@ void Conv2D::backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor
         ConstMatrixMap d_out(d_ptr, rows, g_.f);
         float* part = partial_.data() + std::size_t(task) * values_.size();
         MatrixMap(part, patch, g_.f).noalias() = cols.transpose() * d_out;
-        RowVectorMap(part + kernel_size, g_.f) = d_out.colwise().sum();
+        column_sums(d_ptr, rows, g_.f, part + kernel_size);
         if (dx) {
             MatrixMap dcols(dcols_.data() + offset, rows, patch);
             dcols.noalias() = d_out * kernel.transpose();

@@ -92,7 +92,7 @@ void Dense::backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor*
             d_in.middleCols(i0, rows).noalias() = d_out * kernel.middleRows(i0, rows).transpose();
         }
     });
-    dbias = d_out.colwise().sum();
+    column_sums(d_ptr, n, units_, dbias.data());
 }
 
 }  // namespace cnn
