@@ -14,13 +14,8 @@ cmake --build --preset native -j2
 echo "== native tests (ctest)"
 ctest --preset native -j2
 
-echo "== the same suite under AddressSanitizer + UndefinedBehaviorSanitizer"
-cmake --preset native-asan >/dev/null
-cmake --build --preset native-asan -j2
-ctest --preset native-asan -j2
-
-echo "== fuzz smoke run (libFuzzer, clang 14)"
-bash scripts/fuzz.sh 20
+# The sanitizer suite (cmake --preset native-asan ...) and the fuzz smoke run (scripts/fuzz.sh 20)
+# are separate commands until they are verified to fit CI's time budget; see README.
 
 if [[ -f scripts/build-wasm.sh && -d tests/web ]]; then
   echo "== wasm build"
