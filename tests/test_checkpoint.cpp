@@ -18,7 +18,8 @@ using namespace cnn;
 
 namespace {
 
-const char* kSpec = "input 12x12x1 | conv 6 k3 same | relu | maxpool 2 | flatten | dense 16 | relu | dropout 0.3 | dense 4";
+const char* kSpec =
+    "input 12x12x1 | conv 6 k3 same | relu | maxpool 2 | flatten | dense 16 | relu | dropout 0.3 | dense 4";
 
 struct Run {
     std::vector<float> values;

@@ -13,7 +13,9 @@
 
 #include "cnn/error.hpp"
 #include "cnn/file_io.hpp"
+#include "cnn/float_text.hpp"
 #include "cnn/idx.hpp"
+#include "cnn/input_preprocessing.hpp"
 #include "cnn/optimizer.hpp"
 #include "cnn/preprocess.hpp"
 #include "cnn/weights_io.hpp"
@@ -134,23 +136,32 @@ TEST_CASE("text from files is quoted without control characters") {
     CHECK_THAT(msg, Catch::Contains("unknown layer type 'conv\\x1b]0;pwned\\x07'"));
     CHECK(msg.find('\x1b') == std::string::npos);
     CHECK(spec_error("conv 3 k3 \x1b[31m").find('\x1b') == std::string::npos);
+    // Metadata JSON decodes "\u001b" to a raw escape character.
+    const std::string meta =
+        error_of([] { input_preprocessing_from_metadata("{\"preprocessing\":\"mnist\\u001b]0;x\\u0007\"}"); });
+    CHECK_THAT(meta, Catch::Contains("unknown input preprocessing 'mnist\\x1b]0;x\\x07'"));
+    CHECK(meta.find('\x1b') == std::string::npos);
 }
 
-TEST_CASE("dropout rates round-trip through the spec text exactly") {
-    for (const char* rate : {"0.9999999", "0.1", "0.5", "0.333333343", "1e-08"}) {
-        const std::string spec = std::string("input 4x4x1 | flatten | dropout ") + rate;
-        const ParsedSpec p = parse_spec(spec);
-        const std::string canonical = spec_to_string(p.input, p.layers);
-        INFO(canonical);
-        CHECK(spec_to_string(parse_spec(canonical).input, parse_spec(canonical).layers) == canonical);
-    }
+TEST_CASE("dropout rates and batchnorm momenta round-trip through the spec text exactly") {
+    for (const char* layer : {"dropout", "batchnorm"})
+        for (const char* value : {"0.9999999", "0.1", "0.5", "0.333333343", "1e-08"}) {
+            const std::string spec = std::string("input 4x4x1 | flatten | ") + layer + " " + value;
+            const ParsedSpec p = parse_spec(spec);
+            const std::string canonical = spec_to_string(p.input, p.layers);
+            INFO(canonical);
+            CHECK(spec_to_string(parse_spec(canonical).input, parse_spec(canonical).layers) == canonical);
+        }
+    CHECK(float_text(0.9999999f) == "0.9999999");
+    CHECK(float_text(0.1f) == "0.1");
     CHECK(Model::from_spec("input 4x4x1 | flatten | dropout 0.1 | dense 2").spec() ==
           "input 4x4x1 | flatten | dropout 0.1 | dense 2");
 }
 
 TEST_CASE("huge drawings and bad preprocessing options are refused") {
     GrayImage big{20000, 10, {}};
-    CHECK_THAT(error_of([&] { preprocess_digit(big); }), Catch::Contains("image is 20000x10; drawings larger than 16384"));
+    CHECK_THAT(error_of([&] { preprocess_digit(big); }),
+               Catch::Contains("image is 20000x10; drawings larger than 16384"));
     GrayImage many{10000, 10000, {}};
     CHECK_THAT(error_of([&] { preprocess_digit(many); }), Catch::Contains("67108864 pixels in all are refused"));
     const std::uint8_t px[4] = {0, 0, 0, 255};

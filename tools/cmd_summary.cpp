@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_common.hpp"
+#include "cnn/error.hpp"
 #include "cnn/spec.hpp"
 #include "commands.hpp"
 #include "text_format.hpp"
@@ -74,7 +75,8 @@ void print_training_note(const std::string& metadata) {
         std::cout << " (" << meta["epochs_run"].get<int>() << " epochs, best " << meta.value("best_epoch", 0)
                   << ")";
     if (meta.contains("preprocessing") && meta["preprocessing"].is_string())
-        std::cout << ", preprocessing: " << meta["preprocessing"].get<std::string>();
+        // Quoted: the text comes from a file that may come from anywhere (terminal escapes).
+        std::cout << ", preprocessing: " << cnn::printable(meta["preprocessing"].get<std::string>(), 40);
     std::cout << "\n";
 }
 

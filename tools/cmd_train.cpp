@@ -259,7 +259,8 @@ int run_train(TrainCliOptions o, const std::set<std::string>& given) {
     const std::string manifest_path = sibling_path(o.output, ".json");
     const std::string resume_path = sibling_path(o.output, ".resume");
     if (resume_path == o.output)
-        throw cnn::Error("--output '" + o.output + "' would be overwritten by its own resume checkpoint; use a .dcnn name");
+        throw cnn::Error("--output '" + o.output +
+                         "' would be overwritten by its own resume checkpoint; use a .dcnn name");
     if (manifest_path == o.output)
         throw cnn::Error("--output '" + o.output +
                          "' would be overwritten by its own manifest; use a .dcnn name");

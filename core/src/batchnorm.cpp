@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 
 #include "cnn/error.hpp"
+#include "cnn/float_text.hpp"
 #include "eigen_maps.hpp"
 
 namespace cnn {
@@ -89,9 +89,8 @@ BatchNorm::BatchNorm(float momentum) : momentum_(momentum) {
 
 std::string BatchNorm::spec() const {
     if (momentum_ == kDefaultMomentum) return "batchnorm";
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "batchnorm %g", double(momentum_));
-    return buf;
+    // Exact, so that the spec parses back (plain %g would print 0.9999999 as "1", refused).
+    return "batchnorm " + float_text(momentum_);
 }
 
 void BatchNorm::build(const Shape& input, Rng& rng) {

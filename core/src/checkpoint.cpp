@@ -137,7 +137,8 @@ Checkpoint decode_checkpoint(const std::uint8_t* data, std::size_t size) {
     s.order.resize(order);
     for (auto& i : s.order) {
         const std::uint32_t v = body.u32("sample index");
-        if (v > (1u << 31) - 1) throw CheckpointError("checkpoint holds sample index " + std::to_string(v) + " (corrupt file)");
+        if (v > (1u << 31) - 1)
+            throw CheckpointError("checkpoint holds sample index " + std::to_string(v) + " (corrupt file)");
         i = int(v);
     }
     for (auto& v : s.rng.s) v = body.u64("random generator state");

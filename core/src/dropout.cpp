@@ -1,10 +1,9 @@
 #include "cnn/dropout.hpp"
 
 #include <algorithm>
-#include <cstdio>
-#include <cstdlib>
 
 #include "cnn/error.hpp"
+#include "cnn/float_text.hpp"
 
 namespace cnn {
 
@@ -14,14 +13,9 @@ Dropout::Dropout(float rate) : rate_(rate) {
 }
 
 std::string Dropout::spec() const {
-    // The shortest text that reads back as the same float: plain %g would print 0.9999999 as "1",
-    // a spec that no longer parses (and a weights file that no longer loads).
-    char buf[48];
-    for (int digits = 6; digits <= 9; ++digits) {
-        std::snprintf(buf, sizeof buf, "%.*g", digits, double(rate_));
-        if (std::strtof(buf, nullptr) == rate_) break;
-    }
-    return std::string("dropout ") + buf;
+    // Exact: plain %g would print 0.9999999 as "1", a spec that no longer parses (and a weights
+    // file that no longer loads).
+    return "dropout " + float_text(rate_);
 }
 
 void Dropout::forward(const Tensor& x, Tensor& y, const Context& ctx) {

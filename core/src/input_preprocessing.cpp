@@ -20,7 +20,7 @@ const char* input_preprocessing_name(InputPreprocessing p) {
 InputPreprocessing parse_input_preprocessing(const std::string& name) {
     for (InputPreprocessing p : {InputPreprocessing::mnist, InputPreprocessing::mnist_deskew})
         if (name == input_preprocessing_name(p)) return p;
-    throw Error("unknown input preprocessing '" + name +
+    throw Error("unknown input preprocessing '" + printable(name, 40) +
                 "' (known: mnist, mnist+deskew); these weights need a newer digit-cnn or were edited");
 }
 

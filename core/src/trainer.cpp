@@ -3,13 +3,12 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <cstdio>
-#include <cstdlib>
 #include <limits>
 #include <numeric>
 
 #include "cnn/error.hpp"
 #include "cnn/file_io.hpp"
+#include "cnn/float_text.hpp"
 #include "cnn/loss.hpp"
 #include "cnn/metrics.hpp"
 #include "cnn/weights_io.hpp"
@@ -177,15 +176,8 @@ std::string describe_data(const Dataset* d) {
     return std::to_string(d->n) + " images of " + d->shape.str() + ", CRC-32 " + std::to_string(crc);
 }
 
-// The shortest text that reads back as the same float, so that equal options compare equal.
-std::string exact(float v) {
-    char buf[32];
-    for (int digits = 6; digits <= 9; ++digits) {
-        std::snprintf(buf, sizeof buf, "%.*g", digits, double(v));
-        if (std::strtof(buf, nullptr) == v) break;
-    }
-    return buf;
-}
+// Equal options must compare equal as text.
+std::string exact(float v) { return float_text(v); }
 
 }  // namespace
 
