@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Sets up a fresh Debian machine and runs every test: native Catch2 suite (ctest) and, when the
-# web part is present, the WebAssembly build with its Node and browser tests.
+# Sets up a fresh Debian machine and runs every test: the native Catch2 suite (ctest), the same
+# suite under ASan + UBSan, a short libFuzzer run of every parser (FUZZ_SECONDS, default 15), and
+# the WebAssembly build with its Node and browser tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,8 +15,13 @@ cmake --build --preset native -j2
 echo "== native tests (ctest)"
 ctest --preset native -j2
 
-# The sanitizer suite (cmake --preset native-asan ...) and the fuzz smoke run (scripts/fuzz.sh 20)
-# are separate commands until they are verified to fit CI's time budget; see README.
+echo "== native tests under AddressSanitizer + UndefinedBehaviorSanitizer (ctest)"
+cmake --preset native-asan >/dev/null
+cmake --build --preset native-asan -j2
+ctest --preset native-asan -j2
+
+echo "== fuzz smoke run (libFuzzer, ${FUZZ_SECONDS:-15} s per target)"
+bash scripts/fuzz.sh "${FUZZ_SECONDS:-15}"
 
 if [[ -f scripts/build-wasm.sh && -d tests/web ]]; then
   echo "== wasm build"

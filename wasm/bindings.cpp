@@ -355,8 +355,10 @@ public:
     }
 
     // Starts training a fresh model. options: {spec, seed, epochs, batchSize, learningRate,
-    // trainSize, validationSplit, patience}. The first trainSize training images are used and
-    // the last validationSplit of them are held out for validation (Keras validation_split).
+    // trainSize, validationSplit, patience, augment (bool: core's default affine distortion),
+    // lrSchedule ("constant", "cosine" or "step"), labelSmoothing}. The first trainSize training
+    // images are used and the last validationSplit of them are held out for validation (Keras
+    // validation_split). The trainer refuses out-of-range settings with core's message.
     void startTraining(const val& options) {
         guarded([&] {
             const Data& d = data();
@@ -367,6 +369,9 @@ public:
             o.batch_size = option<int>(options, "batchSize", 64);
             o.learning_rate = float(option<double>(options, "learningRate", 1e-3));
             o.patience = option<int>(options, "patience", o.patience);
+            o.augment_enabled = option<bool>(options, "augment", false);
+            o.lr_schedule.decay = cnn::parse_lr_decay(option<std::string>(options, "lrSchedule", "constant"));
+            o.label_smoothing = float(option<double>(options, "labelSmoothing", 0.0));
             const double split = option<double>(options, "validationSplit", 0.1);
             const int size = option<int>(options, "trainSize", d.train.count);
             if (size < 2 || size > d.train.count)
@@ -554,6 +559,7 @@ val parseIdxLabels(const val& bytes) {
 }
 
 std::string seedSpec() { return cnn::kSeedSpec; }
+std::string improvedSpec() { return cnn::kImprovedSpec; }
 
 }  // namespace
 
@@ -594,4 +600,5 @@ EMSCRIPTEN_BINDINGS(digit_cnn) {
     function("parseIdxImages", &parseIdxImages);
     function("parseIdxLabels", &parseIdxLabels);
     function("seedSpec", &seedSpec);
+    function("improvedSpec", &improvedSpec);
 }

@@ -4,13 +4,15 @@
 import { WorkerClient } from './rpc.js';
 import { DrawingPad } from './draw.js';
 import { decodeImage, rgbaFromImage } from './photo.js';
-import { ModelPanel } from './model.js';
+import { ModelPanel, PRETRAINED } from './model.js';
 import { TrainingPanel } from './training.js';
 import * as ui from './ui.js';
 
 const $ = (id) => document.getElementById(id);
 const WORKER_URL = new URL('./worker.js', import.meta.url);
-const WEIGHTS_URL = new URL('weights/seed.dcnn', document.baseURI);
+// ?model=seed opens with the report's model instead of the improved one.
+const weightsUrl = (name) => new URL(`weights/${name}.dcnn`, document.baseURI);
+const START_MODEL = PRETRAINED.find((m) => m === new URLSearchParams(location.search).get('model')) ?? PRETRAINED[0];
 const DATA_URL = new URL('data/mnist/', document.baseURI);
 // Threads for training (the threaded module needs cross-origin isolation); ?threads=N overrides.
 // Firefox (153 ESR, headless) sometimes deadlocks while a worker starts the threaded module's own
@@ -162,6 +164,7 @@ $('photo-input').addEventListener('change', (e) => {
 
 const model = new ModelPanel({
   infer,
+  weightsUrl,
   onModelChanged: () => {
     if (!pad.isEmpty()) requestPrediction();
     refreshFilters();
@@ -303,10 +306,10 @@ $('data-shuffle').addEventListener('click', showSamples);
 // ---- start -------------------------------------------------------------------------------------
 
 async function main() {
-  let seedSpec = '';
+  let specs;
   try {
     const init = await infer.call('init');
-    seedSpec = init.seedSpec;
+    specs = init.specs;
   } catch (e) {
     model.badge('error', 'WebAssembly failed to start');
     model.showError('The network could not start in this browser.', ` ${e.message}`);
@@ -316,14 +319,14 @@ async function main() {
   training = new TrainingPanel({
     getTrainer,
     ensureData,
-    seedSpec,
+    specs,
     onTrained: (bytes) => model.adopt(bytes, 'trained in this browser'),
     onBusy: (busy) => {
       if (busy) model.badge('training', 'Training in the background…');
       else if (model.info) model.show(model.info, model.source);
     },
   });
-  await model.loadDefault(WEIGHTS_URL);
+  await model.loadPretrained(START_MODEL, { initial: true });
   showEmpty();
   refreshFilters();
   document.body.dataset.ready = 'true';

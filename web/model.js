@@ -12,12 +12,21 @@ function metadataAccuracy(meta) {
   return v > 1 ? v / 100 : v;
 }
 
+// The shipped weights the page offers, by name (served from weights/<name>.dcnn).
+export const PRETRAINED = ['improved', 'seed'];
+
 export class ModelPanel {
-  constructor({ infer, onModelChanged }) {
+  // weightsUrl(name) -> URL of the shipped weights called name.
+  constructor({ infer, onModelChanged, weightsUrl }) {
     this.infer = infer;
     this.onModelChanged = onModelChanged;
+    this.weightsUrl = weightsUrl;
     this.info = null;
     this.source = '';
+    this.pretrained = null;  // name of the shipped weights in use, if any
+
+    for (const chip of document.querySelectorAll('[data-pretrained]'))
+      chip.addEventListener('click', () => this.loadPretrained(chip.dataset.pretrained));
 
     $('download').addEventListener('click', () => this.download());
     const input = $('weights-input');
@@ -88,19 +97,38 @@ export class ModelPanel {
     $('model-error').hidden = true;
   }
 
-  async loadDefault(url) {
+  markPretrained(name) {
+    this.pretrained = name;
+    for (const chip of document.querySelectorAll('[data-pretrained]'))
+      chip.setAttribute('aria-pressed', String(chip.dataset.pretrained === name));
+  }
+
+  // Loads shipped weights. At start-up (initial) a failure leaves the untrained model the worker
+  // made; later a failure keeps the current model, like a bad upload does.
+  async loadPretrained(name, { initial = false } = {}) {
+    const chips = document.querySelectorAll('[data-pretrained]');
+    chips.forEach((c) => (c.disabled = true));
     try {
-      const info = await this.infer.call('loadWeightsUrl', { url: String(url) });
-      this.show(info, 'pretrained (weights/seed.dcnn)');
+      const info = await this.infer.call('loadWeightsUrl', { url: String(this.weightsUrl(name)) });
+      this.clearError();
+      this.markPretrained(name);
+      this.show(info, `pretrained: ${name} (weights/${name}.dcnn)`);
       this.onModelChanged();
       return true;
     } catch (e) {
+      if (!initial) {
+        this.showError(`Could not load the ${name} weights: the previous model is still active.`, ` ${e.message}`);
+        return false;
+      }
       const info = await this.infer.call('modelInfo');
+      this.markPretrained(null);
       this.show(info, 'untrained (no pretrained weights)');
       this.badge('untrained', 'Untrained model · upload weights or train one');
       this.showError('The pretrained weights could not be loaded; the model is untrained.', ` ${e.message}`);
       this.onModelChanged();
       return false;
+    } finally {
+      chips.forEach((c) => (c.disabled = false));
     }
   }
 
@@ -115,6 +143,7 @@ export class ModelPanel {
     try {
       const info = await this.infer.call('loadWeights', { bytes }, [bytes]);
       this.clearError();
+      this.markPretrained(null);
       this.show(info, `uploaded: ${file.name}`);
       this.onModelChanged();
       return true;
@@ -128,6 +157,7 @@ export class ModelPanel {
   async adopt(bytes, source) {
     const info = await this.infer.call('loadWeights', { bytes }, [bytes.buffer ?? bytes]);
     this.clearError();
+    this.markPretrained(null);
     this.show(info, source);
     this.onModelChanged();
   }

@@ -85,7 +85,7 @@ const handlers = {
     const { M, threaded } = await loadModule(threads);
     session = new M.Session();
     if (threaded) session.setThreads(threads);
-    return { seedSpec: M.seedSpec(), threads: session.threads(), model: modelInfo() };
+    return { specs: { seed: M.seedSpec(), improved: M.improvedSpec() }, threads: session.threads(), model: modelInfo() };
   },
 
   async loadWeightsUrl({ url }) {

@@ -95,6 +95,32 @@ test('wasm: training through the bindings is deterministic for a seed', async ()
   assert.deepEqual(a.w, b.w);
 });
 
+test('wasm: augmentation, learning-rate schedule and label smoothing reach the trainer', async () => {
+  const M = await loadWasm();
+  const s = new M.Session();
+  s.setData(mnistFile('train-images-idx3-ubyte'), mnistFile('train-labels-idx1-ubyte'),
+    mnistFile('t10k-images-idx3-ubyte'), mnistFile('t10k-labels-idx1-ubyte'));
+  const base = { trainSize: 320, epochs: 1, batchSize: 64, learningRate: 0.002, seed: 5 };
+  const train = (extra) => {
+    s.startTraining({ ...base, ...extra });
+    let step;
+    do step = s.trainStep(10); while (!step.done);
+    return s.saveWeights();
+  };
+  const plain = train({});
+  assert.deepEqual(train({ lrSchedule: 'constant', labelSmoothing: 0, augment: false }), plain, 'defaults are explicit');
+  const variants = { augment: { augment: true }, cosine: { lrSchedule: 'cosine' }, smoothing: { labelSmoothing: 0.1 } };
+  for (const [name, extra] of Object.entries(variants)) {
+    const w = train(extra);
+    assert.notDeepEqual(w, plain, `${name} changes the trained weights`);
+    assert.deepEqual(train(extra), w, `${name} is deterministic for a seed`);
+  }
+  assert.throws(() => s.startTraining({ ...base, lrSchedule: 'exponential' }),
+    /unknown learning-rate schedule 'exponential' \(known: constant, cosine, step\)/);
+  assert.throws(() => s.startTraining({ ...base, labelSmoothing: 1.5 }), /label smoothing/);
+  s.delete();
+});
+
 test(`wasm and native agree on the first ${COUNT} MNIST test images (within ${TOLERANCE})`, async (t) => {
   const cli = findNativeCli();
   if (!cli) {
