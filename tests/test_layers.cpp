@@ -52,6 +52,10 @@ TEST_CASE("conv2d forward and backward match the reference loops") {
         {{9, 8, 2}, {4, 4, 2, Padding::Same}, 3},
         {{7, 7, 4}, {6, 5, 3, Padding::Same}, 1},
         {{6, 6, 2}, {3, 1, 1, Padding::Valid}, 17},  // more samples than one task
+        // Single-channel input (first layers): odd filter counts, strides, valid padding.
+        {{9, 8, 1}, {20, 3, 2, Padding::Same}, 3},
+        {{5, 7, 1}, {5, 4, 1, Padding::Valid}, 2},
+        {{6, 5, 1}, {16, 5, 3, Padding::Same}, 11},
     };
     for (const auto& c : cases) {
         Conv2D layer(c.o);
@@ -217,13 +221,18 @@ TEST_CASE("a ReLU fused into conv2d and dense gives the same results as a separa
     Rng rng(21);
     Tensor x(11, {9, 9, 3});
     fill_random(x, rng);
-    for (int which = 0; which < 2; ++which) {
+    for (int which = 0; which < 3; ++which) {
         LayerPtr plain, fused;
         Shape in = x.shape();
         Tensor input = x;
         if (which == 0) {
             plain = std::make_unique<Conv2D>(Conv2DOptions{5, 3, 1, Padding::Same});
             fused = std::make_unique<Conv2D>(Conv2DOptions{5, 3, 1, Padding::Same});
+        } else if (which == 1) {  // single-channel input, as in a first layer
+            plain = std::make_unique<Conv2D>(Conv2DOptions{18, 4, 1, Padding::Same});
+            fused = std::make_unique<Conv2D>(Conv2DOptions{18, 4, 1, Padding::Same});
+            in = {27, 9, 1};
+            input.resize(x.n(), in);
         } else {
             plain = std::make_unique<Dense>(7);
             fused = std::make_unique<Dense>(7);
