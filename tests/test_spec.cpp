@@ -81,7 +81,9 @@ TEST_CASE("bad specs get errors that name the problem") {
     CHECK_THAT(message("input 28x28 | relu"), Catch::Contains("HxWxC"));
     CHECK_THAT(message(""), Catch::Contains("empty item"));
     CHECK_THAT(message("relu || relu"), Catch::Contains("empty item at position 2"));
-    CHECK_THAT(message("conv 99999999999 k3"), Catch::Contains("filters must be a positive integer"));
+    CHECK_THAT(message("conv 99999999999 k3"), Catch::Contains("filters must be between 1 and 4096, got 99999999999"));
+    CHECK_THAT(message("conv -3 k3"), Catch::Contains("filters must be a positive integer, got '-3'"));
+    CHECK_THAT(message("conv 0 k3"), Catch::Contains("filters must be between 1 and 4096, got 0"));
     std::string deep = "flatten";
     for (int i = 0; i < 100; ++i) deep += " | relu";
     CHECK_THAT(message(deep), Catch::Contains("at most 64 layers"));

@@ -338,6 +338,13 @@ int run_train(TrainCliOptions o, const std::set<std::string>& given) {
     callbacks.on_batch = [&](const cnn::Progress& p) { bar.on_batch(p); };
     callbacks.on_epoch = [&](const cnn::EpochStats& s) { bar.on_epoch(s, o.epochs); };
     const double t0 = cnn::now_seconds();
+    // On failure, --output counts as this run's best weights only if this run wrote it.
+    const auto written_at = [](const std::string& path) {
+        std::error_code ec;
+        const auto t = std::filesystem::last_write_time(path, ec);
+        return ec ? std::filesystem::file_time_type::min() : t;
+    };
+    const auto output_before = written_at(o.output);
     bool stopped = false;  // by --max-batches
     {
         InterruptGuard guard;
@@ -374,7 +381,10 @@ int run_train(TrainCliOptions o, const std::set<std::string>& given) {
             // Divergence or a failed write: say what is still on disk. The checkpoints were only
             // written while everything was finite, so they are the last good ones.
             std::string kept;
-            if (file_exists(o.output)) kept += "the best weights so far are in '" + o.output + "'";
+            if (written_at(o.output) != output_before)
+                kept += "the best weights so far are in '" + o.output + "'";
+            else if (file_exists(o.output))
+                kept += "'" + o.output + "' is unchanged (written before this run)";
             if (file_exists(resume_path))
                 kept += std::string(kept.empty() ? "" : ", ") + "the last epoch's state is in '" + resume_path + "'";
             throw cnn::Error(std::string(e.what()) + (kept.empty() ? "" : "; " + kept));

@@ -47,11 +47,12 @@ Args split_words(const std::string& s) {
 
 // Strict positive integer in [1, max]: digits only, no sign, no overflow.
 int parse_int(const std::string& text, int max, const std::string& what) {
-    if (text.empty() || text.size() > 9 || text.find_first_not_of("0123456789") != std::string::npos)
+    if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos)
         throw SpecError(what + " must be a positive integer, got '" + printable(text, 20) + "'");
-    const long v = std::strtol(text.c_str(), nullptr, 10);
+    // More than 9 digits is out of range for every limit (and would overflow an int).
+    const long v = text.size() > 9 ? long(max) + 1 : std::strtol(text.c_str(), nullptr, 10);
     if (v < 1 || v > max)
-        throw SpecError(what + " must be between 1 and " + std::to_string(max) + ", got " + text);
+        throw SpecError(what + " must be between 1 and " + std::to_string(max) + ", got " + printable(text, 20));
     return int(v);
 }
 
