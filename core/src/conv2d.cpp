@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "cnn/error.hpp"
+#include "cnn/gemm.hpp"
 #include "eigen_maps.hpp"
 
 namespace cnn {
@@ -167,8 +168,8 @@ void Conv2D::forward(const Tensor& x, Tensor& y, const Context& ctx) {
     const int rows_per_sample = g_.oh * g_.ow;
     const int patch = g_.patch();
     cols_.resize(std::size_t(n) * rows_per_sample * patch);
-    ConstMatrixMap kernel(values_.data(), patch, g_.f);
-    ConstRowVectorMap bias(values_.data() + std::size_t(patch) * g_.f, g_.f);
+    const float* kernel = values_.data();                           // patch x f
+    const float* bias = values_.data() + std::size_t(patch) * g_.f;  // f
     run_tasks(ctx, chunk_count(n, kSamplesPerTask), [&](int task) {
         const int s0 = task * kSamplesPerTask;
         const int s1 = std::min(n, s0 + kSamplesPerTask);
@@ -176,11 +177,9 @@ void Conv2D::forward(const Tensor& x, Tensor& y, const Context& ctx) {
         for (int s = s0; s < s1; ++s)
             im2col(g_, x.sample(s), cols + std::size_t(s - s0) * rows_per_sample * patch);
         const int rows = (s1 - s0) * rows_per_sample;
-        MatrixMap out(y.sample(s0), rows, g_.f);
-        // Start from the bias and accumulate the product: one pass over the output, not two.
-        out.rowwise() = bias;
-        out.noalias() += ConstMatrixMap(cols, rows, patch) * kernel;
-        if (relu_) out = out.cwiseMax(0.0f);
+        // y (rows x f) = relu?(bias + cols kernel): start from the bias and fuse the ReLU, one
+        // pass over the output.
+        gemm_nn(rows, g_.f, patch, cols, patch, kernel, g_.f, GemmOut::with_bias(y.sample(s0), g_.f, bias, relu_));
     });
 }
 
@@ -197,13 +196,13 @@ void Conv2D::backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor
         dcols_.resize(cols_.size());
     }
     if (relu_) dmasked_.resize(dy.size());
-    ConstMatrixMap kernel(values_.data(), patch, g_.f);
+    const float* kernel = values_.data();  // patch x f
     run_tasks(ctx, tasks, [&](int task) {
         const int s0 = task * kSamplesPerTask;
         const int s1 = std::min(n, s0 + kSamplesPerTask);
         const int rows = (s1 - s0) * rows_per_sample;
         const std::size_t offset = std::size_t(s0) * rows_per_sample * patch;
-        ConstMatrixMap cols(cols_.data() + offset, rows, patch);
+        const float* cols = cols_.data() + offset;  // rows x patch
         const float* d_ptr = dy.sample(s0);
         if (relu_) {
             // The fused ReLU's backward: pass the gradient only where the output was positive.
@@ -215,17 +214,16 @@ void Conv2D::backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor
             for (std::size_t i = 0; i < count; ++i) mv[i] = yv[i] > 0.0f ? gv[i] : 0.0f;
             d_ptr = mv;
         }
-        ConstMatrixMap d_out(d_ptr, rows, g_.f);
+        // d_ptr: rows x f
         float* part = partial_.data() + std::size_t(task) * values_.size();
-        MatrixMap(part, patch, g_.f).noalias() = cols.transpose() * d_out;
+        gemm_tn(patch, g_.f, rows, cols, patch, d_ptr, g_.f, GemmOut::assign(part, g_.f));  // cols^T d
         column_sums(d_ptr, rows, g_.f, part + kernel_size);
         if (dx) {
-            MatrixMap dcols(dcols_.data() + offset, rows, patch);
-            dcols.noalias() = d_out * kernel.transpose();
+            float* dcols = dcols_.data() + offset;  // rows x patch = d kernel^T
+            gemm_nt(rows, patch, g_.f, d_ptr, g_.f, kernel, g_.f, GemmOut::assign(dcols, patch));
             std::fill(dx->sample(s0), dx->sample(s0) + std::size_t(s1 - s0) * input_.size(), 0.0f);
             for (int s = s0; s < s1; ++s)
-                col2im_add(g_, dcols.data() + std::size_t(s - s0) * rows_per_sample * patch,
-                           dx->sample(s));
+                col2im_add(g_, dcols + std::size_t(s - s0) * rows_per_sample * patch, dx->sample(s));
         }
     });
     // Reduce in task order: the result does not depend on which thread ran which task.

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "cnn/error.hpp"
+#include "cnn/gemm.hpp"
 #include "eigen_maps.hpp"
 
 namespace cnn {
@@ -53,24 +54,20 @@ std::vector<ParamRef> Dense::params() {
 void Dense::forward(const Tensor& x, Tensor& y, const Context& ctx) {
     const int n = x.n();
     y.resize(n, {1, 1, units_});
-    ConstMatrixMap in(x.data(), n, in_);
-    ConstMatrixMap kernel(values_.data(), in_, units_);
-    ConstRowVectorMap bias(values_.data() + std::size_t(in_) * units_, units_);
-    MatrixMap out(y.data(), n, units_);
+    const float* kernel = values_.data();                            // in x units
+    const float* bias = values_.data() + std::size_t(in_) * units_;  // units
     run_tasks(ctx, chunk_count(units_, kOutputBlock), [&](int task) {
         const int j0 = task * kOutputBlock;
         const int cols = std::min(units_, j0 + kOutputBlock) - j0;
-        auto block = out.middleCols(j0, cols);
-        block.rowwise() = bias.segment(j0, cols);
-        block.noalias() += in * kernel.middleCols(j0, cols);
-        if (relu_) block = block.cwiseMax(0.0f);
+        // y[:, j0:j0+cols] (n x cols) = relu?(bias + x kernel[:, j0:j0+cols])
+        gemm_nn(n, cols, in_, x.data(), in_, kernel + j0, units_,
+                GemmOut::with_bias(y.data() + j0, units_, bias + j0, relu_));
     });
 }
 
 void Dense::backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx,
                      const Context& ctx) {
     const int n = x.n();
-    ConstMatrixMap in(x.data(), n, in_);
     const float* d_ptr = dy.data();
     if (relu_) {
         // The fused ReLU's backward (small: n x units).
@@ -78,21 +75,22 @@ void Dense::backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor*
         for (std::size_t i = 0; i < dy.size(); ++i) dmasked_[i] = y[i] > 0.0f ? dy[i] : 0.0f;
         d_ptr = dmasked_.data();
     }
-    ConstMatrixMap d_out(d_ptr, n, units_);
-    ConstMatrixMap kernel(values_.data(), in_, units_);
-    MatrixMap dkernel(grads_.data(), in_, units_);
-    RowVectorMap dbias(grads_.data() + std::size_t(in_) * units_, units_);
+    // d_ptr: n x units
+    const float* kernel = values_.data();  // in x units
+    float* dkernel = grads_.data();        // in x units
     if (dx) dx->resize(n, input_);
     run_tasks(ctx, chunk_count(in_, kInputBlock), [&](int task) {
         const int i0 = task * kInputBlock;
         const int rows = std::min(in_, i0 + kInputBlock) - i0;
-        dkernel.middleRows(i0, rows).noalias() = in.middleCols(i0, rows).transpose() * d_out;
-        if (dx) {
-            MatrixMap d_in(dx->data(), n, in_);
-            d_in.middleCols(i0, rows).noalias() = d_out * kernel.middleRows(i0, rows).transpose();
-        }
+        // dkernel[i0:i0+rows, :] = x[:, i0:i0+rows]^T d
+        gemm_tn(rows, units_, n, x.data() + i0, in_, d_ptr, units_,
+                GemmOut::assign(dkernel + std::size_t(i0) * units_, units_));
+        // dx[:, i0:i0+rows] = d kernel[i0:i0+rows, :]^T
+        if (dx)
+            gemm_nt(n, rows, units_, d_ptr, units_, kernel + std::size_t(i0) * units_, units_,
+                    GemmOut::assign(dx->data() + i0, in_));
     });
-    column_sums(d_ptr, n, units_, dbias.data());
+    column_sums(d_ptr, n, units_, grads_.data() + std::size_t(in_) * units_);
 }
 
 }  // namespace cnn
