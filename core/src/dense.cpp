@@ -11,6 +11,9 @@ namespace cnn {
 namespace {
 // Fixed block sizes (independent of thread count, for reproducibility).
 constexpr int kOutputBlock = 64;  // forward: columns of y per task
+// Forward passes with fewer multiply-adds than this run as one task: handing half of a one-image
+// dense layer to another thread costs more than computing it (batch-1 inference).
+constexpr std::size_t kMinSplitWork = std::size_t(1) << 20;
 constexpr int kInputBlock = 512;  // backward: rows of dW / columns of dx per task
 }  // namespace
 
@@ -56,9 +59,11 @@ void Dense::forward(const Tensor& x, Tensor& y, const Context& ctx) {
     y.resize(n, {1, 1, units_});
     const float* kernel = values_.data();                            // in x units
     const float* bias = values_.data() + std::size_t(in_) * units_;  // units
-    run_tasks(ctx, chunk_count(units_, kOutputBlock), [&](int task) {
-        const int j0 = task * kOutputBlock;
-        const int cols = std::min(units_, j0 + kOutputBlock) - j0;
+    const bool split = std::size_t(n) * in_ * units_ >= kMinSplitWork;
+    const int block = split ? kOutputBlock : units_;
+    run_tasks(ctx, chunk_count(units_, block), [&](int task) {
+        const int j0 = task * block;
+        const int cols = std::min(units_, j0 + block) - j0;
         // y[:, j0:j0+cols] (n x cols) = relu?(bias + x kernel[:, j0:j0+cols])
         gemm_nn(n, cols, in_, x.data(), in_, kernel + j0, units_,
                 GemmOut::with_bias(y.data() + j0, units_, bias + j0, relu_));
