@@ -39,12 +39,19 @@ std::vector<std::uint8_t> gzip(const std::vector<std::uint8_t>& data) {
 }
 
 std::string images_error(const std::vector<std::uint8_t>& bytes) {
+    std::string from_pointer = "no error", from_buffer = "no error";
     try {
         parse_idx_images(bytes.data(), bytes.size(), "x.idx");
     } catch (const DataError& e) {
-        return e.what();
+        from_pointer = e.what();
     }
-    return "no error";
+    try {  // the overload that takes over the buffer checks the same things
+        parse_idx_images(std::vector<std::uint8_t>(bytes), "x.idx");
+    } catch (const DataError& e) {
+        from_buffer = e.what();
+    }
+    CHECK(from_buffer == from_pointer);
+    return from_pointer;
 }
 }  // namespace
 
@@ -59,6 +66,8 @@ TEST_CASE("IDX images and labels round-trip, plain and gzip") {
     CHECK(back.cols == 5);
     CHECK(back.pixels == img.pixels);
     CHECK(read_idx_labels(temp_path("lbl.idx")) == labels);
+    const IdxImages moved = parse_idx_images(encode_idx_images(img), "in memory");
+    CHECK((moved.count == 3 && moved.rows == 4 && moved.cols == 5 && moved.pixels == img.pixels));
 
     const auto gz = gzip(encode_idx_images(img));
     write_file_atomic(temp_path("img.idx.gz"), gz.data(), gz.size());

@@ -2,6 +2,9 @@
 // progress callbacks, cancellation, and a short real MNIST run.
 #include <catch2/catch.hpp>
 
+#include <cmath>
+#include <tuple>
+
 #include "cnn/error.hpp"
 #include "cnn/idx.hpp"
 #include "cnn/metrics.hpp"
@@ -52,6 +55,43 @@ TEST_CASE("training is deterministic for a seed, and independent of the thread c
     CHECK(a == run(1, 77));
     CHECK(a == run(2, 77));
     CHECK(a != run(2, 78));
+}
+
+TEST_CASE("data held as bytes trains and evaluates exactly like the same data as floats") {
+    // Byte images and the float data make_dataset makes from them.
+    const Dataset bars = cnn_test::synthetic_bars(300, 4, 11);
+    std::vector<std::uint8_t> bytes(bars.images.size());
+    for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = std::uint8_t(std::lround(bars.images[i] * 255.0f));
+    const Dataset floats = make_dataset(bars.n, bars.shape, bytes.data(), bars.labels.data(), 4);
+    const Dataset packed = make_byte_dataset(bars.shape, bytes, bars.labels, 4);
+    REQUIRE(packed.holds_bytes());
+    REQUIRE(packed.images.empty());
+    CHECK_THROWS_WITH(packed.image(0), Catch::Contains("held as bytes"));
+    std::vector<float> a(3 * bars.shape.size()), b(a.size());
+    floats.copy_images(5, 3, a.data());
+    packed.copy_images(5, 3, b.data());
+    CHECK(a == b);
+    const Dataset tail = slice(packed, 250, 50);
+    CHECK((tail.holds_bytes() && tail.n == 50 && tail.labels[0] == packed.labels[250]));
+
+    TrainOptions o;
+    o.epochs = 2;
+    o.batch_size = 20;
+    o.augment_enabled = true;  // gathers and distorts every batch
+    auto run = [&](const Dataset& d) {
+        Model m = Model::from_spec(kBarsSpec, 9);
+        const History h = fit(m, d, nullptr, o);
+        const Evaluation ev = evaluate(m, d);
+        return std::make_tuple(m.get_values(), h.epochs.back().val_loss, ev.loss, ev.predictions);
+    };
+    CHECK(run(floats) == run(packed));
+
+    CHECK_THROWS_WITH(make_byte_dataset(bars.shape, std::vector<std::uint8_t>(10), bars.labels, 4),
+                      Catch::Contains("300 labels need 43200 bytes of 12x12x1 images, got 10"));
+    std::vector<std::uint8_t> bad_labels = bars.labels;
+    bad_labels[7] = 9;
+    CHECK_THROWS_WITH(make_byte_dataset(bars.shape, bytes, bad_labels, 4),
+                      Catch::Contains("label 9 of sample 7 is out of range for 4 classes"));
 }
 
 TEST_CASE("early stopping restores the best epoch and the checkpoint holds it") {

@@ -301,24 +301,21 @@ public:
 
     // --- data and training -----------------------------------------------------------------
 
-    // Uncompressed IDX bytes of the MNIST training and test sets (the page gunzips first).
+    // Uncompressed IDX bytes of the MNIST training and test sets (the page gunzips first). The
+    // images stay bytes (a quarter of the memory of floats; wasm memory never shrinks).
     val setData(const val& trainImages, const val& trainLabels, const val& testImages,
                 const val& testLabels) {
         return guarded([&] {
             Data d;
-            d.train = parse_images(trainImages, "training images");
-            d.train_labels = parse_labels(trainLabels, "training labels", d.train.count);
-            d.test = parse_images(testImages, "test images");
-            d.test_labels = parse_labels(testLabels, "test labels", d.test.count);
-            d.test_set = cnn::make_dataset(d.test.count, {d.test.rows, d.test.cols, 1},
-                                           d.test.pixels.data(), d.test_labels.data());
+            d.train = labelled(trainImages, trainLabels, "training");
+            d.test = labelled(testImages, testLabels, "test");
             stopTraining();
             data_ = std::make_unique<Data>(std::move(d));
             val o = val::object();
-            o.set("train", data_->train.count);
-            o.set("test", data_->test.count);
-            o.set("rows", data_->train.rows);
-            o.set("cols", data_->train.cols);
+            o.set("train", data_->train.n);
+            o.set("test", data_->test.n);
+            o.set("rows", data_->train.shape.h);
+            o.set("cols", data_->train.shape.w);
             return o;
         });
     }
@@ -332,22 +329,21 @@ public:
             const Data& d = data();
             const bool train = which == "train";
             if (!train && which != "test") throw cnn::Error("no data set named '" + which + "'");
-            const cnn::IdxImages& imgs = train ? d.train : d.test;
-            const auto& labels = train ? d.train_labels : d.test_labels;
+            const cnn::Dataset& set = train ? d.train : d.test;
             const auto idx = from_js<int>(indices);
-            const std::size_t sz = std::size_t(imgs.rows) * imgs.cols;
+            const std::size_t sz = set.shape.size();
             std::vector<std::uint8_t> pixels(idx.size() * sz), out_labels(idx.size());
             for (std::size_t k = 0; k < idx.size(); ++k) {
-                if (idx[k] < 0 || idx[k] >= imgs.count)
+                if (idx[k] < 0 || idx[k] >= set.n)
                     throw cnn::Error("image " + std::to_string(idx[k]) + " is outside the " +
-                                     which + " set of " + std::to_string(imgs.count));
-                std::copy_n(imgs.pixels.begin() + std::ptrdiff_t(idx[k] * sz), sz,
+                                     which + " set of " + std::to_string(set.n));
+                std::copy_n(set.pixels.begin() + std::ptrdiff_t(idx[k] * sz), sz,
                             pixels.begin() + std::ptrdiff_t(k * sz));
-                out_labels[k] = labels[std::size_t(idx[k])];
+                out_labels[k] = set.labels[std::size_t(idx[k])];
             }
             val o = val::object();
-            o.set("rows", imgs.rows);
-            o.set("cols", imgs.cols);
+            o.set("rows", set.shape.h);
+            o.set("cols", set.shape.w);
             o.set("pixels", to_js(pixels));
             o.set("labels", to_js(out_labels));
             return o;
@@ -373,28 +369,22 @@ public:
             o.lr_schedule.decay = cnn::parse_lr_decay(option<std::string>(options, "lrSchedule", "constant"));
             o.label_smoothing = float(option<double>(options, "labelSmoothing", 0.0));
             const double split = option<double>(options, "validationSplit", 0.1);
-            const int size = option<int>(options, "trainSize", d.train.count);
-            if (size < 2 || size > d.train.count)
+            const int size = option<int>(options, "trainSize", d.train.n);
+            if (size < 2 || size > d.train.n)
                 throw cnn::Error("training set size must be between 2 and " +
-                                 std::to_string(d.train.count) + ", got " + std::to_string(size));
+                                 std::to_string(d.train.n) + ", got " + std::to_string(size));
             if (!(split >= 0.0 && split < 1.0))
                 throw cnn::Error("validation split must be in [0, 1), got " +
                                  std::to_string(split));
             cnn::Model m = cnn::Model::from_spec(spec, o.seed);
-            // Both sets are made straight from the bytes, split as cnn::split_validation does
-            // (Keras: the first int(n * (1 - split)) train), so that the floats exist only once:
-            // 60,000 images are 188 MB of wasm memory, which never shrinks.
+            // Split as cnn::split_validation does (Keras: the first int(n * (1 - split)) train);
+            // the slices stay bytes, like the data they come from.
             const int train_n = int(double(size) * (1.0 - split));
             if (train_n < 1)
                 throw cnn::Error("no training samples left after the validation split");
-            const cnn::Shape shape{d.train.rows, d.train.cols, 1};
-            const std::size_t image = shape.size();
             auto run = std::make_unique<Run>();
-            run->train =
-                cnn::make_dataset(train_n, shape, d.train.pixels.data(), d.train_labels.data());
-            run->validation = cnn::make_dataset(
-                size - train_n, shape, d.train.pixels.data() + std::size_t(train_n) * image,
-                d.train_labels.data() + train_n);
+            run->train = cnn::slice(d.train, 0, train_n);
+            run->validation = cnn::slice(d.train, train_n, size - train_n);
             stopTraining();
             model_ = std::move(m);
             metadata_ = "{}";
@@ -444,17 +434,17 @@ public:
     val evaluateTest() {
         return guarded([&] {
             const Data& d = data();
-            const cnn::Dataset* test = &d.test_set;
+            const cnn::Dataset* test = &d.test;
             cnn::Dataset prepared;  // only for models trained on preprocessed (e.g. deskewed) input
             if (input_ != cnn::InputPreprocessing::mnist) {
-                prepared = d.test_set;
+                prepared = d.test;
                 cnn::apply_input_preprocessing(input_, prepared);
                 test = &prepared;
             }
             const cnn::Evaluation ev = cnn::evaluate(model_, *test, pool_.get());
             std::vector<int> wrong;
             for (int i = 0; i < ev.n; ++i)
-                if (ev.predictions[std::size_t(i)] != d.test_labels[std::size_t(i)])
+                if (ev.predictions[std::size_t(i)] != d.test.labels[std::size_t(i)])
                     wrong.push_back(i);
             val o = val::object();
             o.set("n", ev.n);
@@ -470,9 +460,7 @@ public:
 
 private:
     struct Data {
-        cnn::IdxImages train, test;
-        std::vector<std::uint8_t> train_labels, test_labels;
-        cnn::Dataset test_set;
+        cnn::Dataset train, test;  // images held as bytes
     };
     // The trainer refers to the datasets, so they live together.
     struct Run {
@@ -480,9 +468,11 @@ private:
         std::unique_ptr<cnn::Trainer> trainer;
     };
 
-    static cnn::IdxImages parse_images(const val& bytes, const std::string& what) {
-        const auto data = from_js<std::uint8_t>(bytes);
-        return cnn::parse_idx_images(data.data(), data.size(), what);
+    // An images file and its labels file as one byte-storage data set ("training", "test").
+    static cnn::Dataset labelled(const val& images, const val& labels, const std::string& what) {
+        cnn::IdxImages img = cnn::parse_idx_images(from_js<std::uint8_t>(images), what + " images");
+        auto l = parse_labels(labels, what + " labels", img.count);
+        return cnn::make_byte_dataset({img.rows, img.cols, 1}, std::move(img.pixels), std::move(l));
     }
     static std::vector<std::uint8_t> parse_labels(const val& bytes, const std::string& what,
                                                   int expected) {

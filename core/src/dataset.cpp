@@ -7,18 +7,56 @@
 
 namespace cnn {
 
+namespace {
+
+// The one byte-to-float conversion of the project (make_dataset, copy_images).
+inline float unit(std::uint8_t v) { return float(v) / 255.0f; }
+
+void check_labels(const Dataset& d, int classes) {
+    for (int i = 0; i < d.n; ++i)
+        if (d.labels[i] >= classes)
+            throw DataError("label " + std::to_string(d.labels[i]) + " of sample " + std::to_string(i) +
+                            " is out of range for " + std::to_string(classes) + " classes");
+}
+
+}  // namespace
+
+const float* Dataset::image(int i) const {
+    if (holds_bytes()) throw Error("Dataset::image: the images are held as bytes (use copy_images)");
+    return images.data() + std::size_t(i) * shape.size();
+}
+
+void Dataset::copy_images(int first, int count, float* out) const {
+    const std::size_t begin = std::size_t(first) * shape.size(), size = std::size_t(count) * shape.size();
+    if (holds_bytes())
+        std::transform(pixels.begin() + std::ptrdiff_t(begin), pixels.begin() + std::ptrdiff_t(begin + size), out, unit);
+    else
+        std::copy_n(images.begin() + std::ptrdiff_t(begin), size, out);
+}
+
 Dataset make_dataset(int n, Shape shape, const std::uint8_t* pixels, const std::uint8_t* labels,
                      int classes) {
     Dataset d;
     d.n = n;
     d.shape = shape;
     d.images.resize(std::size_t(n) * shape.size());
-    for (std::size_t i = 0; i < d.images.size(); ++i) d.images[i] = float(pixels[i]) / 255.0f;
+    std::transform(pixels, pixels + d.images.size(), d.images.begin(), unit);
     d.labels.assign(labels, labels + n);
-    for (int i = 0; i < n; ++i)
-        if (d.labels[i] >= classes)
-            throw DataError("label " + std::to_string(d.labels[i]) + " of sample " + std::to_string(i) +
-                            " is out of range for " + std::to_string(classes) + " classes");
+    check_labels(d, classes);
+    return d;
+}
+
+Dataset make_byte_dataset(Shape shape, std::vector<std::uint8_t> pixels, std::vector<std::uint8_t> labels,
+                          int classes) {
+    if (pixels.size() != labels.size() * shape.size())
+        throw DataError(std::to_string(labels.size()) + " labels need " + std::to_string(labels.size() * shape.size()) +
+                        " bytes of " + shape.str() + " images, got " + std::to_string(pixels.size()));
+    Dataset d;
+    d.n = int(labels.size());
+    d.shape = shape;
+    d.pixels = std::move(pixels);
+    d.labels = std::move(labels);
+    check_labels(d, classes);
     return d;
 }
 
@@ -30,8 +68,14 @@ Dataset slice(const Dataset& d, int begin, int count) {
     s.n = count;
     s.shape = d.shape;
     const std::size_t sz = d.shape.size();
-    s.images.assign(d.images.begin() + std::size_t(begin) * sz,
-                    d.images.begin() + std::size_t(begin + count) * sz);
+    const auto copy = [&](const auto& from, auto& to) {
+        to.assign(from.begin() + std::ptrdiff_t(std::size_t(begin) * sz),
+                  from.begin() + std::ptrdiff_t(std::size_t(begin + count) * sz));
+    };
+    if (d.holds_bytes())
+        copy(d.pixels, s.pixels);
+    else
+        copy(d.images, s.images);
     s.labels.assign(d.labels.begin() + begin, d.labels.begin() + begin + count);
     return s;
 }
@@ -48,10 +92,8 @@ void gather_batch(const Dataset& d, const int* indices, int count, Tensor& x,
                   std::vector<std::uint8_t>& y) {
     x.resize(count, d.shape);
     y.resize(count);
-    const std::size_t sz = d.shape.size();
     for (int i = 0; i < count; ++i) {
-        const float* src = d.image(indices[i]);
-        std::copy(src, src + sz, x.sample(i));
+        d.copy_images(indices[i], 1, x.sample(i));
         y[i] = d.labels[indices[i]];
     }
 }

@@ -52,7 +52,10 @@ void check_payload(std::size_t size, std::size_t header, std::uint64_t expected,
 
 }  // namespace
 
-IdxImages parse_idx_images(const std::uint8_t* data, std::size_t size, const std::string& what) {
+namespace {
+
+// Checks an image file's header and size; returns the image set without its pixels.
+IdxImages image_header(const std::uint8_t* data, std::size_t size, const std::string& what) {
     const auto d = parse_header(data, size, 3, what, "image");
     if (d[0] == 0 || d[1] == 0 || d[2] == 0)
         throw DataError(what + ": IDX header declares an empty image set (" + std::to_string(d[0]) + " x " +
@@ -71,7 +74,21 @@ IdxImages parse_idx_images(const std::uint8_t* data, std::size_t size, const std
     img.count = int(d[0]);
     img.rows = int(d[1]);
     img.cols = int(d[2]);
+    return img;
+}
+
+}  // namespace
+
+IdxImages parse_idx_images(const std::uint8_t* data, std::size_t size, const std::string& what) {
+    IdxImages img = image_header(data, size, what);
     img.pixels.assign(data + 16, data + size);
+    return img;
+}
+
+IdxImages parse_idx_images(std::vector<std::uint8_t>&& data, const std::string& what) {
+    IdxImages img = image_header(data.data(), data.size(), what);
+    data.erase(data.begin(), data.begin() + 16);
+    img.pixels = std::move(data);
     return img;
 }
 

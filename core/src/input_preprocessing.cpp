@@ -48,6 +48,11 @@ void apply_input_preprocessing(InputPreprocessing p, Dataset& data) {
     if (data.shape.c != 1)
         throw Error(std::string("input preprocessing '") + input_preprocessing_name(p) +
                     "' needs grayscale images; the data are " + data.shape.str());
+    if (data.holds_bytes()) {  // the result is no longer bytes
+        data.images.resize(data.pixels.size());
+        data.copy_images(0, data.n, data.images.data());
+        data.pixels = {};
+    }
     for (int i = 0; i < data.n; ++i)
         apply_input_preprocessing(p, data.images.data() + std::size_t(i) * data.shape.size(), data.shape.w,
                                   data.shape.h);

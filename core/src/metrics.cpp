@@ -27,7 +27,7 @@ Evaluation evaluate(Model& model, const Dataset& data, ThreadPool* pool, int bat
     for (int s0 = 0; s0 < data.n; s0 += batch) {
         const int m = std::min(batch, data.n - s0);
         x.resize(m, data.shape);
-        std::copy(data.image(s0), data.image(s0) + std::size_t(m) * data.shape.size(), x.data());
+        data.copy_images(s0, m, x.data());
         const Tensor& logits = model.forward(x, ctx);
         const LossResult r = softmax_cross_entropy(logits, data.labels.data() + s0, nullptr);
         loss_sum += r.loss * m;

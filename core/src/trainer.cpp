@@ -170,8 +170,13 @@ namespace {
 // "54000 images of 28x28x1, CRC-32 1234567890": identifies a data set without storing it.
 std::string describe_data(const Dataset* d) {
     if (!d) return "none";
-    std::uint32_t crc = crc32(reinterpret_cast<const std::uint8_t*>(d->images.data()),
-                              d->images.size() * sizeof(float));
+    // Over the float values, image by image: the same for byte and float storage.
+    std::vector<float> image(d->shape.size());
+    std::uint32_t crc = 0;
+    for (int i = 0; i < d->n; ++i) {
+        d->copy_images(i, 1, image.data());
+        crc = crc32(reinterpret_cast<const std::uint8_t*>(image.data()), image.size() * sizeof(float), crc);
+    }
     crc = crc32(d->labels.data(), d->labels.size(), crc);
     return std::to_string(d->n) + " images of " + d->shape.str() + ", CRC-32 " + std::to_string(crc);
 }

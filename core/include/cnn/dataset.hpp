@@ -8,20 +8,34 @@
 
 namespace cnn {
 
+// Pixels are held either as floats in [0, 1] (`images`) or, in a quarter of the memory, as the
+// bytes 0..255 they came from (`pixels`, read as byte / 255.0f: the very floats make_dataset would
+// have stored, so training and evaluation give identical results either way).
 struct Dataset {
     int n = 0;
     Shape shape{28, 28, 1};
-    std::vector<float> images;         // n * shape.size(), NHWC
+    std::vector<float> images;         // n * shape.size(), NHWC; empty when held as bytes
+    std::vector<std::uint8_t> pixels;  // n * shape.size(), NHWC, when held as bytes; else empty
     std::vector<std::uint8_t> labels;  // n
 
-    const float* image(int i) const { return images.data() + std::size_t(i) * shape.size(); }
+    bool holds_bytes() const { return images.empty() && !pixels.empty(); }
+    // Image i as floats; float storage only (throws Error otherwise: use copy_images).
+    const float* image(int i) const;
+    // Images [first, first + count) as floats into out (count * shape.size() values).
+    void copy_images(int first, int count, float* out) const;
 };
 
-// Images 0..255 to [0, 1]; throws DataError if the counts disagree or a label >= classes.
+enum class PixelStorage { Floats, Bytes };
+
+// Images 0..255 to [0, 1]; throws DataError if a label >= classes.
 Dataset make_dataset(int n, Shape shape, const std::uint8_t* pixels, const std::uint8_t* labels,
                      int classes = 10);
+// Byte storage that takes over `pixels` (n * shape.size() bytes) without copying them; throws
+// DataError if the sizes disagree or a label >= classes.
+Dataset make_byte_dataset(Shape shape, std::vector<std::uint8_t> pixels, std::vector<std::uint8_t> labels,
+                          int classes = 10);
 
-// Rows [begin, begin + count).
+// Rows [begin, begin + count), in the same storage.
 Dataset slice(const Dataset& d, int begin, int count);
 
 // Keras validation_split: the last `fraction` of the samples (before any shuffling) become the

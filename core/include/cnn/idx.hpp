@@ -24,6 +24,8 @@ constexpr std::size_t kMaxIdxBytes = std::size_t(1) << 30;
 IdxImages parse_idx_images(const std::uint8_t* data, std::size_t size, const std::string& what);
 std::vector<std::uint8_t> parse_idx_labels(const std::uint8_t* data, std::size_t size,
                                            const std::string& what);
+// The same, taking over the file's buffer for the pixels (no second copy of a large file).
+IdxImages parse_idx_images(std::vector<std::uint8_t>&& data, const std::string& what);
 
 // Read from a file; a gzip file (by its magic bytes) is decompressed first when zlib is available.
 // Files and decompressed data beyond kMaxIdxBytes are refused.
