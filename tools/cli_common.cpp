@@ -23,7 +23,8 @@ CLI::Option* add_threads_option(CLI::App* app, int& threads) {
         ->capture_default_str();
 }
 
-cnn::Dataset load_dataset(const std::string& images, const std::string& labels, int classes) {
+cnn::Dataset load_dataset(const std::string& images, const std::string& labels, int classes,
+                          cnn::PixelStorage storage) {
     for (const auto& path : {images, labels}) {
         std::error_code ec;
         if (!fs::exists(path, ec))
@@ -31,7 +32,7 @@ cnn::Dataset load_dataset(const std::string& images, const std::string& labels, 
                                  "' does not exist (fetch MNIST with scripts/get-mnist.sh, run from the "
                                  "repository root, or pass the image and label paths)");
     }
-    return cnn::load_idx_dataset(images, labels, classes);
+    return cnn::load_idx_dataset(images, labels, classes, storage);
 }
 
 cnn::Model load_model(const std::string& path, std::string* metadata) {

@@ -20,7 +20,8 @@ extern const char* const kTestLabels;
 CLI::Option* add_threads_option(CLI::App* app, int& threads);
 
 // Loads an IDX image/label pair; a missing file gets a hint on how to obtain MNIST.
-cnn::Dataset load_dataset(const std::string& images, const std::string& labels, int classes = 10);
+cnn::Dataset load_dataset(const std::string& images, const std::string& labels, int classes = 10,
+                          cnn::PixelStorage storage = cnn::PixelStorage::Floats);
 
 // Loads a weights file (spec + parameters); metadata may be null.
 cnn::Model load_model(const std::string& path, std::string* metadata = nullptr);

@@ -272,7 +272,8 @@ int run_train(TrainCliOptions o, const std::set<std::string>& given) {
     // counts are known for the manifest that the checkpoints carry.
     cnn::Dataset train, validation;
     {
-        cnn::Dataset data = load_dataset(o.train_images, o.train_labels);
+        // Bytes: a quarter of the memory of floats (60,000 images: 47 instead of 188 MB).
+        cnn::Dataset data = load_dataset(o.train_images, o.train_labels, 10, cnn::PixelStorage::Bytes);
         if (o.limit > 0 && o.limit < data.n) data = cnn::slice(data, 0, o.limit);
         cnn::apply_input_preprocessing(input_preprocessing(o), data);
         std::tie(train, validation) = cnn::split_validation(data, o.validation_split);
@@ -282,7 +283,7 @@ int run_train(TrainCliOptions o, const std::set<std::string>& given) {
     // Loaded before training so that a bad test file is reported now, not after an hour.
     cnn::Dataset test;
     if (file_exists(o.test_images) && file_exists(o.test_labels)) {
-        test = load_dataset(o.test_images, o.test_labels, model.classes());
+        test = load_dataset(o.test_images, o.test_labels, model.classes(), cnn::PixelStorage::Bytes);
         cnn::apply_input_preprocessing(input_preprocessing(o), test);
         if (test.shape != model.input_shape())
             throw cnn::Error("the test images are " + test.shape.str() + " but the model expects " +

@@ -112,13 +112,16 @@ std::vector<std::uint8_t> read_idx_labels(const std::string& path) {
     return parse_idx_labels(data.data(), data.size(), path);
 }
 
-Dataset load_idx_dataset(const std::string& images_path, const std::string& labels_path, int classes) {
-    const IdxImages img = read_idx_images(images_path);
-    const auto labels = read_idx_labels(labels_path);
+Dataset load_idx_dataset(const std::string& images_path, const std::string& labels_path, int classes,
+                         PixelStorage storage) {
+    IdxImages img = read_idx_images(images_path);
+    auto labels = read_idx_labels(labels_path);
     if (std::size_t(img.count) != labels.size())
         throw DataError("'" + images_path + "' has " + std::to_string(img.count) + " images but '" +
                         labels_path + "' has " + std::to_string(labels.size()) + " labels");
-    return make_dataset(img.count, {img.rows, img.cols, 1}, img.pixels.data(), labels.data(), classes);
+    const Shape shape{img.rows, img.cols, 1};
+    if (storage == PixelStorage::Bytes) return make_byte_dataset(shape, std::move(img.pixels), std::move(labels), classes);
+    return make_dataset(img.count, shape, img.pixels.data(), labels.data(), classes);
 }
 
 std::vector<std::uint8_t> encode_idx_images(const IdxImages& images) {

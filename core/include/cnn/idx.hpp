@@ -34,7 +34,7 @@ std::vector<std::uint8_t> read_idx_labels(const std::string& path);
 
 // Images + labels files into a Dataset (28x28 for MNIST; any rows x cols works).
 Dataset load_idx_dataset(const std::string& images_path, const std::string& labels_path,
-                         int classes = 10);
+                         int classes = 10, PixelStorage storage = PixelStorage::Floats);
 
 // Encoders, for tests and tools. Writes are atomic.
 std::vector<std::uint8_t> encode_idx_images(const IdxImages& images);
