@@ -21,8 +21,9 @@ struct Evaluation {
     double class_accuracy(int c) const;
 };
 
-// Inference-mode evaluation in chunks of `batch` samples.
+// Inference-mode evaluation in chunks of `batch` samples (64, the training batch size: the layers
+// keep buffers sized for the largest batch they saw, and 256 would quadruple them).
 Evaluation evaluate(Model& model, const Dataset& data, ThreadPool* pool = nullptr,
-                    int batch = 256);
+                    int batch = 64);
 
 }  // namespace cnn
