@@ -1,6 +1,7 @@
 // Embind layer: exported names and small adapters that marshal arguments, call core and turn
 // core's exceptions into JavaScript Errors carrying the same message. Arrays cross as copies.
 // No logic lives here: preprocessing, training and evaluation are core's.
+#include <cxxabi.h>
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
@@ -36,6 +37,20 @@ constexpr int kPageClasses = 10;
     val::global("Error").new_(message).throw_();
 }
 
+// The message of the exception being handled, read from the thrown object itself. Needed because
+// Emscripten 3.1.6's threaded build (pthreads + wasm exceptions) never matches a typed catch
+// clause, only catch (...) (checked with a ten-line program; the single-threaded build is fine).
+// Core's own typed catches, which add context to a message (e.g. the layer of a spec error), do
+// not match there either: the inner message arrives without that context.
+// Everything thrown here comes from core or the standard library and derives from std::exception
+// by single inheritance, so the thrown object's address is that of its std::exception.
+std::string current_exception_message() {
+    void* thrown = abi::__cxa_current_primary_exception();
+    std::string message = thrown ? static_cast<const std::exception*>(thrown)->what() : "unknown error";
+    abi::__cxa_decrement_exception_refcount(thrown);
+    return message;
+}
+
 // Runs f; a C++ exception becomes a JS Error. The message is copied out of the catch block first
 // so that the C++ exception is finished before the JS one unwinds through wasm frames.
 template <class F>
@@ -45,6 +60,8 @@ auto guarded(F&& f) -> decltype(f()) {
         return f();
     } catch (const std::exception& e) {
         message = e.what();
+    } catch (...) {  // the threaded build lands here (see current_exception_message)
+        message = current_exception_message();
     }
     throw_js(message);
 }
@@ -548,6 +565,13 @@ val parseIdxLabels(const val& bytes) {
     });
 }
 
+// Throws core's message (with the layer it concerns) if spec is not a buildable model spec. The
+// page checks a spec here, in the single-threaded module, before the threaded module trains it:
+// that module loses the context core adds to spec errors (see current_exception_message).
+void checkSpec(const std::string& spec) {
+    guarded([&] { cnn::parse_spec(spec); });
+}
+
 std::string seedSpec() { return cnn::kSeedSpec; }
 std::string improvedSpec() { return cnn::kImprovedSpec; }
 
@@ -589,6 +613,7 @@ EMSCRIPTEN_BINDINGS(digit_cnn) {
         .function("evaluateTest", &Session::evaluateTest);
     function("parseIdxImages", &parseIdxImages);
     function("parseIdxLabels", &parseIdxLabels);
+    function("checkSpec", &checkSpec);
     function("seedSpec", &seedSpec);
     function("improvedSpec", &improvedSpec);
 }

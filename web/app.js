@@ -320,6 +320,7 @@ async function main() {
     getTrainer,
     ensureData,
     specs,
+    checkSpec: (spec) => infer.call('checkSpec', { spec }),
     onTrained: (bytes) => model.adopt(bytes, 'trained in this browser'),
     onBusy: (busy) => {
       if (busy) model.badge('training', 'Training in the background…');

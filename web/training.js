@@ -10,10 +10,12 @@ const VALIDATION_SPLIT = 0.1;
 export class TrainingPanel {
   // getTrainer() -> Promise<WorkerClient>; ensureData(onProgress) -> Promise<counts>;
   // onTrained(weightsBytes, result) -> Promise.
-  // specs: {seed, improved}, the model specs offered as presets.
-  constructor({ getTrainer, ensureData, specs, onTrained, onBusy }) {
+  // specs: {seed, improved}, the model specs offered as presets; checkSpec(spec) -> Promise that
+  // rejects with core's message for a spec that cannot be built.
+  constructor({ getTrainer, ensureData, specs, checkSpec, onTrained, onBusy }) {
     this.getTrainer = getTrainer;
     this.ensureData = ensureData;
+    this.checkSpec = checkSpec;
     this.onTrained = onTrained;
     this.onBusy = onBusy;
     this.running = false;
@@ -87,8 +89,9 @@ export class TrainingPanel {
     let options;
     try {
       options = this.options();
+      await this.checkSpec(options.spec);
     } catch (e) {
-      this.showError(`Cannot start: ${e.message}.`);
+      this.showError(`Cannot start: ${e.message.replace(/\.?$/, '.')}`);
       return;
     }
     this.showError('');

@@ -5,6 +5,7 @@
 // {event, data} messages report data download and training progress.
 import { fetchIdx } from './data.js';
 
+let M = null;        // the wasm module (for its free functions)
 let session = null;
 let training = null;  // {stopRequested} while a training loop runs
 let dataCounts = null;  // {train, test, rows, cols} once MNIST is loaded
@@ -82,7 +83,8 @@ async function loadModule(threads) {
 
 const handlers = {
   async init({ threads = 1 }) {
-    const { M, threaded } = await loadModule(threads);
+    let threaded;
+    ({ M, threaded } = await loadModule(threads));
     session = new M.Session();
     if (threaded) session.setThreads(threads);
     return { specs: { seed: M.seedSpec(), improved: M.improvedSpec() }, threads: session.threads(), model: modelInfo() };
@@ -151,6 +153,12 @@ const handlers = {
     })));
     dataCounts = session.setData(...files);
     return dataCounts;
+  },
+
+  // Throws core's message if the model spec cannot be built.
+  checkSpec({ spec }) {
+    M.checkSpec(spec);
+    return true;
   },
 
   gatherImages({ which, indices }) {

@@ -384,6 +384,41 @@ test('training in the browser: progress, a responsive page, test accuracy and th
   await page.context().close();
 });
 
+test('training the core refuses shows its message; the training worker then trains', async () => {
+  const page = await openPage(browser, url);
+  await page.fill('#train-size', '1000');
+  await page.selectOption('#train-epochs', '1');
+  // A spec that cannot be built: checked before anything starts, with the layer it concerns.
+  await page.fill('#train-spec', 'input 28x28x1 | conv 8 k40 | flatten | dense 10');
+  await page.click('#train-start');
+  await page.waitForSelector('#train-error:not([hidden])', { timeout: 60000 });
+  assert.match(await page.textContent('#train-error'),
+    /^Cannot start: model spec, layer 2 'conv 8 k40': kernel size must be between 1 and 32, got 40; usage: conv /);
+  assert.ok(!(await page.isDisabled('#train-start')));
+
+  // A valid spec that does not fit the data fails inside the training worker (the threaded module
+  // in Chromium): core's message, not an opaque wasm exception.
+  await page.fill('#train-spec', 'input 32x32x1 | flatten | dense 10');
+  await page.click('#train-start');
+  await page.waitForFunction(() => /^Training failed/.test(document.getElementById('train-error').textContent),
+    null, { timeout: 120000 });
+  assert.match(await page.textContent('#train-error'),
+    /^Training failed: the data has images of 28x28x1 but the model expects 32x32x1/);
+  assert.equal(await page.textContent('#train-status'), 'Training did not complete.');
+  assert.ok(!(await page.isDisabled('#train-start')), 'the form is usable again');
+  await page.screenshot({ path: artifact('training-refused.png') });
+
+  // Same page, same worker: a valid run now completes and its model becomes the active one.
+  await page.click('[data-spec="seed"]');
+  await page.click('#train-start');
+  await page.waitForSelector('#train-results:not([hidden])', { timeout: 300000 });
+  assert.ok(await page.isHidden('#train-error'));
+  assert.match(await page.textContent('#train-status'), /^Done after 1 epoch · /);
+  assert.equal(await page.textContent('#model-source'), 'trained in this browser');
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
 test('official gzip MNIST files (*-ubyte.gz) are accepted: DecompressionStream in the worker', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'digit-cnn-gz-'));
   for (const name of ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'])
