@@ -16,14 +16,9 @@
 
 using namespace cnn;
 using cnn_test::fill_random;
+using cnn_test::require_close;
 
 namespace {
-void require_close(const float* a, const float* b, std::size_t n, float tol) {
-    for (std::size_t i = 0; i < n; ++i) {
-        INFO("element " << i);
-        REQUIRE(a[i] == Approx(b[i]).margin(tol));
-    }
-}
 
 // gamma and beta away from their initial 1 and 0, so that the checks see them act.
 void randomise_affine(BatchNorm& bn, Rng& rng) {

@@ -4,13 +4,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
-#include <zlib.h>
 
 #include "cnn/error.hpp"
 #include "cnn/file_io.hpp"
 #include "cnn/idx.hpp"
+#include "test_util.hpp"
 
 using namespace cnn;
+using cnn_test::gzip;
 
 namespace {
 IdxImages small_images() {
@@ -23,20 +24,6 @@ IdxImages small_images() {
 }
 
 std::string temp_path(const std::string& name) { return "/tmp/cnn_test_" + name; }
-
-std::vector<std::uint8_t> gzip(const std::vector<std::uint8_t>& data) {
-    z_stream zs{};
-    deflateInit2(&zs, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
-    std::vector<std::uint8_t> out(deflateBound(&zs, data.size()) + 32);
-    zs.next_in = const_cast<std::uint8_t*>(data.data());
-    zs.avail_in = uInt(data.size());
-    zs.next_out = out.data();
-    zs.avail_out = uInt(out.size());
-    deflate(&zs, Z_FINISH);
-    out.resize(zs.total_out);
-    deflateEnd(&zs);
-    return out;
-}
 
 std::string images_error(const std::vector<std::uint8_t>& bytes) {
     std::string from_pointer = "no error", from_buffer = "no error";

@@ -13,15 +13,8 @@
 
 using namespace cnn;
 using cnn_test::fill_random;
+using cnn_test::require_close;
 
-namespace {
-void require_close(const float* a, const float* b, std::size_t n, float tol) {
-    for (std::size_t i = 0; i < n; ++i) {
-        INFO("element " << i);
-        REQUIRE(a[i] == Approx(b[i]).margin(tol));
-    }
-}
-}  // namespace
 
 TEST_CASE("same padding follows TensorFlow for even and odd kernels") {
     // 28 wide, kernel 4, stride 1: total padding 3, one before, two after.

@@ -3,9 +3,33 @@
 #include <algorithm>
 #include <fstream>
 
+#include <catch2/catch.hpp>
+#include <zlib.h>
+
 namespace cnn_test {
 
 using namespace cnn;
+
+void require_close(const float* a, const float* b, std::size_t n, float tol) {
+    for (std::size_t i = 0; i < n; ++i) {
+        INFO("element " << i);
+        REQUIRE(a[i] == Approx(b[i]).margin(tol));
+    }
+}
+
+std::vector<std::uint8_t> gzip(const std::vector<std::uint8_t>& data, int level) {
+    z_stream zs{};
+    deflateInit2(&zs, level, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
+    std::vector<std::uint8_t> out(deflateBound(&zs, data.size()) + 32);
+    zs.next_in = const_cast<std::uint8_t*>(data.data());
+    zs.avail_in = uInt(data.size());
+    zs.next_out = out.data();
+    zs.avail_out = uInt(out.size());
+    deflate(&zs, Z_FINISH);
+    out.resize(zs.total_out);
+    deflateEnd(&zs);
+    return out;
+}
 
 void fill_random(Tensor& t, Rng& rng, float lo, float hi, float min_abs) {
     for (std::size_t i = 0; i < t.size(); ++i) {

@@ -35,6 +35,12 @@ GradCheckResult grad_check(cnn::Layer& layer, cnn::Tensor x, std::uint64_t seed 
 // easy enough to learn in a few epochs.
 cnn::Dataset synthetic_bars(int n, int classes, std::uint64_t seed, int side = 12);
 
+// REQUIREs a[i] == b[i] within an absolute margin tol for every i < n, naming the element.
+void require_close(const float* a, const float* b, std::size_t n, float tol);
+
+// data as one gzip member (zlib at the given compression level), for the gzip reader's tests.
+std::vector<std::uint8_t> gzip(const std::vector<std::uint8_t>& data, int level = 6);
+
 // Path of the real MNIST file `name` in data/mnist, or "" if it is not there.
 std::string mnist_path(const std::string& name);
 
