@@ -52,7 +52,7 @@ function plan({ quick }) {
     inferBatchCpu: { warmup: 1, calls: quick ? 3 : 5 },
     train: { warmup: 3, batches: quick ? 8 : 20 },
     trainCpu: { warmup: 1, batches: 1 },
-    samples: { train: 256, test: 1 },
+    samples: { train: 256, test: 100 },
   };
 }
 
@@ -200,7 +200,7 @@ async function main() {
   const p = plan(opts);
   const t0 = Date.now();
   const results = { date: new Date().toISOString(), machineAtStart: machine(), options: opts, plan: p,
-    trainOptions: TRAIN_OPTIONS, contenders: {}, inference: {}, inferenceBatch: {}, inferenceImproved: {},
+    trainOptions: TRAIN_OPTIONS, contenders: {}, inference: {}, inferenceNoise: {}, inferenceBatch: {}, inferenceImproved: {},
     training: {}, memory: {} };
 
   const { server, url } = await startBenchServer(opts.wasmDirs.length ? { wasmDirs: opts.wasmDirs } : {});
@@ -227,7 +227,7 @@ async function main() {
     const samples = await b.call('ours-st', 'samples', p.samples);
     for (const name of names.filter((n) => n.startsWith('tfjs')))
       await b.call(name, 'setSamples', { ...samples, batchSize: TRAIN_OPTIONS.batchSize });
-    log('MNIST loaded; the peer got the same first training images and test digit');
+    log('MNIST loaded; the peer got the same first training images and test digits');
 
     // Inference: every contender once per round, batch 1 (latency) then batch 64 (throughput).
     for (let r = 0; r < opts.rounds; ++r) {
@@ -239,6 +239,11 @@ async function main() {
         (results.inferenceBatch[name] ??= { runs: [] }).runs.push(batch);
         log(`infer round ${r + 1}/${opts.rounds} ${name}: median ${run.medianMs.toFixed(3)} ms per digit, ` +
           `${(batch.medianMs / batch.batch).toFixed(3)} ms per digit in batches of ${batch.batch}`);
+        if (name.startsWith('ours')) {
+          const noise = await b.call(name, 'inferNoise', p.infer);
+          (results.inferenceNoise[name] ??= { runs: [] }).runs.push(noise);
+          log(`infer round ${r + 1}/${opts.rounds} ${name} on random pixels: median ${noise.medianMs.toFixed(3)} ms`);
+        }
         if (name === 'ours-st') {
           const { layers, ...improved } = await b.call(name, 'inferImproved', p.infer);
           results.flopsImproved = flops(layers);

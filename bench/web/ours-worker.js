@@ -5,12 +5,14 @@ import { serve } from './worker-protocol.js';
 import { timeEach } from './timing.js';
 
 const BATCH = 64;
+const DIGITS = 100;
 const MNIST_FILES = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte',
   't10k-labels-idx1-ubyte'];
 
 let M = null;
 let session = null;
-let digit = null;         // one MNIST test image, [0, 1] floats: the input of every predict()
+let digits = null;        // the first DIGITS MNIST test images, [0, 1] floats: predict() cycles through them
+let noise = null;         // one image of uniform random pixels: no blank area, no repeated windows
 let batch = null;         // the first BATCH training images, [0, 1] floats, for predictBatch()
 let trainOptions = null;  // options of the current training run
 let position = null;      // {batch, batches} of the current epoch, from the last trainStep
@@ -27,6 +29,12 @@ function restartTraining(warmup) {
   session.startTraining(trainOptions);
   position = { batch: 0, batches: Infinity };
   for (let i = 0; i < warmup; ++i) step();
+}
+
+// predict() on the next of the test digits at each call.
+function cycling(s) {
+  let i = 0;
+  return () => s.predict(digits[i++ % DIGITS]);
 }
 
 function step() {
@@ -57,8 +65,14 @@ serve({
   async loadData() {
     const files = await Promise.all(MNIST_FILES.map((f) => fetchBytes(`/data/mnist/${f}`)));
     const counts = session.setData(...files);
-    const test = session.gatherImages('test', Int32Array.of(0));
-    digit = Float32Array.from(test.pixels, (p) => p / 255);
+    const test = session.gatherImages('test', Int32Array.from({ length: DIGITS }, (_, i) => i));
+    const size = test.rows * test.cols;
+    digits = Array.from({ length: DIGITS }, (_, i) => Float32Array.from(test.pixels.subarray(i * size, (i + 1) * size), (p) => p / 255));
+    let state = 12345;  // a fixed LCG: the same noise image in every run
+    noise = Float32Array.from({ length: size }, () => {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+      return state / 2 ** 32;
+    });
     const train = session.gatherImages('train', Int32Array.from({ length: BATCH }, (_, i) => i));
     batch = Float32Array.from(train.pixels, (p) => p / 255);
     return counts;
@@ -76,11 +90,17 @@ serve({
   },
 
   // Batch-1 latency: predict() copies the image in and the 10 probabilities out, as the page does.
+  // Calls cycle through DIGITS test images: the time depends on the image (inference computes each
+  // run of identical conv windows, e.g. a digit's blank background, once).
   async infer({ warmup, calls }) {
-    const probs = session.predict(digit);
+    const probs = session.predict(digits[0]);
     if (probs.length !== 10) throw new Error(`predict returned ${probs.length} values`);
-    return { ...(await timeEach(() => session.predict(digit), { warmup, calls })),
-      top: probs.indexOf(Math.max(...probs)) };
+    return { ...(await timeEach(cycling(session), { warmup, calls })), top: probs.indexOf(Math.max(...probs)) };
+  },
+
+  // The same on random pixels, where no window repeats: the slowest input.
+  async inferNoise({ warmup, calls }) {
+    return timeEach(() => session.predict(noise), { warmup, calls });
   },
 
   // Batch-1 latency of the page's default architecture (the improved model: batch norm, three
@@ -89,8 +109,7 @@ serve({
     const s = new M.Session();
     try {
       s.initModel(M.improvedSpec(), 1);
-      return { ...(await timeEach(() => s.predict(digit), { warmup, calls })), params: s.paramCount(),
-        layers: s.summary() };
+      return { ...(await timeEach(cycling(s), { warmup, calls })), params: s.paramCount(), layers: s.summary() };
     } finally {
       s.delete();
     }

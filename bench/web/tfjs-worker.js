@@ -15,7 +15,8 @@ if (BACKEND === 'wasm') importScripts('/tfjs/tf-backend-wasm.min.js');
 const tf = self.tf;
 
 let model = null;
-let digit = null;    // Float32Array(784): one MNIST test image, the input of every predict()
+let digits = [];     // Float32Array(784) each: the test images that predictOne() cycles through
+let nextDigit = 0;
 let batches = null;  // [{xs, ys}] training batches of real MNIST images (tensors, kept)
 let firstBatch = null;  // {x: Float32Array, shape}: the first batch's images, for batched inference
 let next = 0;        // next batch to train on
@@ -39,6 +40,7 @@ function seedModel() {
 
 function predictOne() {
   // Same work as our predict(): copy the image in, run the model, copy 10 probabilities out.
+  const digit = digits[nextDigit++ % digits.length];
   return tf.tidy(() => model.predict(tf.tensor4d(digit, [1, 28, 28, 1])).dataSync());
 }
 
@@ -83,10 +85,11 @@ const handlers = {
   },
 
   // Images from our worker's samples(): train {pixels, labels} -> batches of batchSize, and the
-  // first test image as the inference input.
+  // test images as the inference inputs (the same ones ours cycles through).
   setSamples({ rows, cols, train, test, batchSize }) {
     const size = rows * cols;
-    digit = Float32Array.from(test.pixels.subarray(0, size), (p) => p / 255);
+    digits = Array.from({ length: test.labels.length },
+      (_, i) => Float32Array.from(test.pixels.subarray(i * size, (i + 1) * size), (p) => p / 255));
     batches?.forEach((b) => tf.dispose([b.xs, b.ys]));
     batches = [];
     firstBatch = null;

@@ -1,11 +1,11 @@
 #include "cnn/conv2d.hpp"
 
 #include <algorithm>
-#include <cstring>
 
 #include "cnn/error.hpp"
 #include "cnn/gemm.hpp"
 #include "eigen_maps.hpp"
+#include "simd4.hpp"
 
 namespace cnn {
 
@@ -73,39 +73,91 @@ void conv2d_backward_reference(const ConvGeometry& g, int n, const float* x, con
                 }
 }
 
-void im2col(const ConvGeometry& g, const float* x, float* cols) {
+namespace {
+
+// n floats from src to dst, four at a time (im2col copies short runs: a memcpy call per run cost
+// more than the copy itself in the wasm build).
+inline void copy_run(const float* src, float* dst, int n) {
+    int i = 0;
+    for (; i + 4 <= n; i += 4) simd4::store(dst + i, simd4::load(src + i));
+    for (; i < n; ++i) dst[i] = src[i];
+}
+
+// The input rows and columns that the windows cover, padding included.
+int covered_rows(const ConvGeometry& g) { return (g.oh - 1) * g.stride + g.k; }
+int covered_cols(const ConvGeometry& g) { return (g.ow - 1) * g.stride + g.k; }
+
+bool needs_padding(const ConvGeometry& g) {
+    return g.pad_top > 0 || g.pad_left > 0 || covered_rows(g) > g.h || covered_cols(g) > g.w;
+}
+
+// Drops each row of `rows` x `len` that has the same bits as the row kept before it, moving the
+// kept rows together at the front; kept_index[i] is row i's position among the kept rows.
+// Returns how many were kept. Blank areas of a digit give runs of identical im2col rows.
+int drop_repeated_rows(float* rows_data, int rows, int len, int* kept_index) {
+    int kept = 0;
+    for (int i = 0; i < rows; ++i) {
+        const float* row = rows_data + std::size_t(i) * len;
+        if (kept > 0 && simd4::same_bits(row, rows_data + std::size_t(kept - 1) * len, len)) {
+            kept_index[i] = kept - 1;
+            continue;
+        }
+        if (kept != i) copy_run(row, rows_data + std::size_t(kept) * len, len);
+        kept_index[i] = kept++;
+    }
+    return kept;
+}
+
+// Undoes drop_repeated_rows on the output: y holds the kept rows' results at the front (len
+// floats each); afterwards row i holds the result of its kept row. Backwards, in place: a row
+// is only read from a position at or before the one being written.
+void restore_repeated_rows(float* y, int rows, int len, const int* kept_index) {
+    for (int i = rows - 1; i >= 0; --i)
+        if (kept_index[i] != i) copy_run(y + std::size_t(kept_index[i]) * len, y + std::size_t(i) * len, len);
+}
+
+}  // namespace
+
+std::size_t im2col_scratch_size(const ConvGeometry& g) {
+    return needs_padding(g) ? std::size_t(covered_rows(g)) * covered_cols(g) * g.c : 0;
+}
+
+void im2col(const ConvGeometry& g, const float* x, float* cols, float* scratch) {
+    // Windows over the border read zeros: with padding, x is first copied into a zero-bordered
+    // image (scratch), so that every window row is one contiguous run of k * c floats. Per-pixel
+    // bounds checks made this copy cost as much as conv1's GEMM in the wasm build.
+    const float* src = x;
+    int src_w = g.w;  // pixels per row of src
+    if (needs_padding(g)) {
+        const int rows = covered_rows(g), cols_w = covered_cols(g);
+        const int copy_w = std::max(0, std::min(g.w, cols_w - g.pad_left));  // pixels of x per row
+        const std::size_t row_floats = std::size_t(cols_w) * g.c;
+        for (int r = 0; r < rows; ++r) {
+            float* row = scratch + r * row_floats;
+            const int iy = r - g.pad_top;
+            if (iy < 0 || iy >= g.h) {
+                std::fill(row, row + row_floats, 0.0f);
+                continue;
+            }
+            float* inside = row + std::size_t(g.pad_left) * g.c;
+            std::fill(row, inside, 0.0f);
+            copy_run(x + std::size_t(iy) * g.w * g.c, inside, copy_w * g.c);
+            std::fill(inside + std::size_t(copy_w) * g.c, row + row_floats, 0.0f);
+        }
+        src = scratch;
+        src_w = cols_w;
+    }
     const std::size_t row_len = std::size_t(g.patch());
+    const int run = g.k * g.c;  // one kernel row of a window: k pixels of c channels
+    const std::size_t step = std::size_t(g.stride) * g.c;
     for (int oy = 0; oy < g.oh; ++oy)
-        for (int ox = 0; ox < g.ow; ++ox) {
-            float* row = cols + (std::size_t(oy) * g.ow + ox) * row_len;
-            for (int ky = 0; ky < g.k; ++ky) {
-                const int iy = oy * g.stride - g.pad_top + ky;
-                const bool row_inside = iy >= 0 && iy < g.h;
-                const float* src_row = x + std::size_t(row_inside ? iy : 0) * g.w * g.c;
-                float* dst_row = row + std::size_t(ky) * g.k * g.c;
-                if (g.c == 1) {
-                    // Single channel (first layers): element copies, not memcpy calls; windows
-                    // fully inside the image skip the bounds checks.
-                    const int ix0 = ox * g.stride - g.pad_left;
-                    if (row_inside && ix0 >= 0 && ix0 + g.k <= g.w) {
-                        for (int kx = 0; kx < g.k; ++kx) dst_row[kx] = src_row[ix0 + kx];
-                        continue;
-                    }
-                    for (int kx = 0; kx < g.k; ++kx) {
-                        const int ix = ox * g.stride - g.pad_left + kx;
-                        dst_row[kx] = row_inside && ix >= 0 && ix < g.w ? src_row[ix] : 0.0f;
-                    }
-                    continue;
-                }
-                for (int kx = 0; kx < g.k; ++kx) {
-                    const int ix = ox * g.stride - g.pad_left + kx;
-                    float* dst = dst_row + std::size_t(kx) * g.c;
-                    if (!row_inside || ix < 0 || ix >= g.w) {
-                        std::memset(dst, 0, sizeof(float) * g.c);
-                    } else {
-                        std::memcpy(dst, src_row + std::size_t(ix) * g.c, sizeof(float) * g.c);
-                    }
-                }
+        for (int ky = 0; ky < g.k; ++ky) {
+            const float* s = src + std::size_t(oy * g.stride + ky) * src_w * g.c;
+            float* d = cols + std::size_t(oy) * g.ow * row_len + std::size_t(ky) * run;
+            if (run == 4) {  // 4x4 kernels on one channel (the seed model's conv1): one vector
+                for (int ox = 0; ox < g.ow; ++ox, s += step, d += row_len) simd4::store(d, simd4::load(s));
+            } else {
+                for (int ox = 0; ox < g.ow; ++ox, s += step, d += row_len) copy_run(s, d, run);
             }
         }
 }
@@ -170,16 +222,29 @@ void Conv2D::forward(const Tensor& x, Tensor& y, const Context& ctx) {
     cols_.resize(std::size_t(n) * rows_per_sample * patch);
     const float* kernel = values_.data();                           // patch x f
     const float* bias = values_.data() + std::size_t(patch) * g_.f;  // f
-    run_tasks(ctx, chunk_count(n, kSamplesPerTask), [&](int task) {
+    const int tasks = chunk_count(n, kSamplesPerTask);
+    const std::size_t scratch_size = im2col_scratch_size(g_);
+    padded_.resize(std::size_t(tasks) * scratch_size);
+    // Inference computes each run of identical patch rows once: a digit's blank areas make long
+    // runs. With the own GEMM kernel (the browser's) the result has the same bits as computing
+    // every row; Eigen may round a row differently at another position in the product. Training
+    // keeps every row: backward needs all of cols_.
+    const bool dedupe = ctx.mode == Mode::Infer;
+    if (dedupe) kept_index_.resize(std::size_t(n) * rows_per_sample);
+    run_tasks(ctx, tasks, [&](int task) {
         const int s0 = task * kSamplesPerTask;
         const int s1 = std::min(n, s0 + kSamplesPerTask);
         float* cols = cols_.data() + std::size_t(s0) * rows_per_sample * patch;
+        float* scratch = padded_.data() + std::size_t(task) * scratch_size;
         for (int s = s0; s < s1; ++s)
-            im2col(g_, x.sample(s), cols + std::size_t(s - s0) * rows_per_sample * patch);
+            im2col(g_, x.sample(s), cols + std::size_t(s - s0) * rows_per_sample * patch, scratch);
         const int rows = (s1 - s0) * rows_per_sample;
+        int* kept_index = dedupe ? kept_index_.data() + std::size_t(s0) * rows_per_sample : nullptr;
+        const int kept = dedupe ? drop_repeated_rows(cols, rows, patch, kept_index) : rows;
         // y (rows x f) = relu?(bias + cols kernel): start from the bias and fuse the ReLU, one
         // pass over the output.
-        gemm_nn(rows, g_.f, patch, cols, patch, kernel, g_.f, GemmOut::with_bias(y.sample(s0), g_.f, bias, relu_));
+        gemm_nn(kept, g_.f, patch, cols, patch, kernel, g_.f, GemmOut::with_bias(y.sample(s0), g_.f, bias, relu_));
+        if (kept < rows) restore_repeated_rows(y.sample(s0), rows, g_.f, kept_index);
     });
 }
 

@@ -55,11 +55,7 @@ __attribute__((noinline)) void tile(int kc, const float* a, Index lda, const flo
     // Pointers step through k: no multiplies in the loop.
     const Index a_step = A_T ? lda : 1;
     const Index a_row = A_T ? 1 : lda;
-    // Clang (the wasm build) unrolls the 4 x 8 tile's loop four times: V8 then runs it ~20%
-    // faster (Node 20, measured); the 1 x 32 tile got slower unrolled. Same order of sums.
-#if defined(__clang__)  // GCC wants a literal here
-#pragma GCC unroll(MR == 4 ? 4 : 1)
-#endif
+#pragma GCC unroll 1
     for (int k = 0; k < kc; ++k, a += a_step, b += ldb) {
         f32x4 bv[NV];
 #pragma GCC unroll 8

@@ -24,6 +24,13 @@ inline f32x4 broadcast(const float* p) { return wasm_v128_load32_splat(p); }    
 inline f32x4 mul_add(f32x4 acc, f32x4 a, f32x4 b) { return wasm_f32x4_add(acc, wasm_f32x4_mul(a, b)); }
 // 0 < v ? v : 0, lane-wise (pmax maps to one maxps on x86; NaN and -0 give +0).
 inline f32x4 relu(f32x4 v) { return wasm_f32x4_pmax(zero(), v); }
+// Whether n floats at a and b have the same bits (memcmp is a byte loop in Emscripten's libc).
+inline bool same_bits(const float* a, const float* b, int n) {
+    int i = 0;
+    for (; i + 4 <= n; i += 4)
+        if (wasm_v128_any_true(wasm_v128_xor(load(a + i), load(b + i)))) return false;
+    return std::memcmp(a + i, b + i, sizeof(float) * (n - i)) == 0;
+}
 
 #else
 
@@ -42,6 +49,9 @@ inline f32x4 relu(f32x4 v) {
     f32x4 r;
     for (int i = 0; i < 4; ++i) r[i] = 0.0f < v[i] ? v[i] : 0.0f;
     return r;
+}
+inline bool same_bits(const float* a, const float* b, int n) {
+    return std::memcmp(a, b, sizeof(float) * n) == 0;
 }
 
 #endif

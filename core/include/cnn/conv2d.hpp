@@ -31,7 +31,9 @@ void conv2d_backward_reference(const ConvGeometry& g, int n, const float* x, con
                                const float* dy, float* dx, float* dkernel, float* dbias);
 
 // im2col for one sample: cols is (oh*ow) x (k*k*c), row-major, column = (ky*k + kx)*c + ci.
-void im2col(const ConvGeometry& g, const float* x, float* cols);
+// scratch holds im2col_scratch_size(g) floats (a zero-padded copy of x; none without padding).
+void im2col(const ConvGeometry& g, const float* x, float* cols, float* scratch);
+std::size_t im2col_scratch_size(const ConvGeometry& g);
 // Adds the patch gradients back into dx (which must be zeroed by the caller).
 void col2im_add(const ConvGeometry& g, const float* cols, float* dx);
 
@@ -62,6 +64,8 @@ private:
     std::vector<float> values_;  // kernel (k*k*c*f) then bias (f)
     std::vector<float> grads_;   // same layout as values_
     std::vector<float> cols_;    // Train: im2col patches of the batch, n*oh*ow x k*k*c
+    std::vector<float> padded_;  // im2col scratch per task: zero-padded input sample
+    std::vector<int> kept_index_; // Infer: for each patch row, its row among those computed
     std::vector<float> dcols_;   // backward scratch, per chunk of samples
     std::vector<float> partial_; // per-chunk kernel+bias gradients, reduced in chunk order
     std::vector<float> dmasked_; // fused ReLU: dy masked by y > 0, n*oh*ow x f
