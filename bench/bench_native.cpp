@@ -1,8 +1,14 @@
 // digit-cnn-bench: measures what a user waits for. Prints one JSON object per measurement so
 // that scripts can compare against peers run in the same invocation. Medians over repeats.
 //
-//   digit-cnn-bench [--what train,infer1,infer1000,layers,gemm] [--threads 2] [--batch 64]
-//                   [--repeats 5] [--spec SPEC] [--data data/mnist]
+//   digit-cnn-bench [--what train,infer1,infer1noise,infer1000,layers,gemm] [--threads 2]
+//                   [--batch 64] [--repeats 5] [--spec SPEC] [--data data/mnist]
+//                   [--weights FILE|none]
+//
+// Inference runs a trained model, as users do: --weights, by default weights/seed.dcnn when the
+// spec is the seed model's ("none": freshly initialised weights). Its time depends on the image
+// (runs of identical conv windows and inputs that are zero in a dense layer are skipped): infer1
+// cycles through real digits, infer1noise times images of uniform random pixels.
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -13,11 +19,13 @@
 
 #include <Eigen/Core>
 
+#include "cnn/error.hpp"
 #include "cnn/idx.hpp"
 #include "cnn/loss.hpp"
 #include "cnn/model.hpp"
 #include "cnn/optimizer.hpp"
 #include "cnn/trainer.hpp"
+#include "cnn/weights_io.hpp"
 
 using namespace cnn;
 
@@ -30,6 +38,7 @@ struct Options {
     int repeats = 5;
     std::string spec = kSeedSpec;
     std::string data = "data/mnist";
+    std::string weights = "auto";
 };
 
 double median(std::vector<double> v) {
@@ -94,9 +103,30 @@ void bench_train(const Options& o) {
                 o.threads, o.batch, median(rates), list(rates).c_str());
 }
 
-void bench_infer1(const Options& o) {
-    Model model = Model::from_spec(o.spec, 1);
-    const Dataset data = bench_data(o, model.input_shape(), 1000);
+// The model the inference benchmarks run, and where its weights came from.
+Model inference_model(const Options& o, std::string& source) {
+    std::string path = o.weights;
+    if (path == "auto") path = o.spec == kSeedSpec && std::ifstream("weights/seed.dcnn").good() ? "weights/seed.dcnn" : "none";
+    if (path == "none") {
+        source = "init";
+        return Model::from_spec(o.spec, 1);
+    }
+    Model m = load_weights(path);
+    if (m.spec() != Model::from_spec(o.spec, 1).spec())
+        throw Error("--weights " + path + " holds '" + m.spec() + "', not the benchmarked spec");
+    source = path;
+    return m;
+}
+
+// Batch-1 latency over 1000 images, median of per-call times; `noise`: uniform random pixels.
+void bench_infer1(const Options& o, bool noise) {
+    std::string source;
+    Model model = inference_model(o, source);
+    Dataset data = bench_data(o, model.input_shape(), 1000);
+    if (noise) {
+        Rng rng(7);
+        for (auto& v : data.images) v = rng.uniform();
+    }
     ThreadPool pool(o.threads);
     std::vector<float> probs(model.classes());
     std::vector<double> runs;
@@ -109,13 +139,14 @@ void bench_infer1(const Options& o) {
         }
         runs.push_back(median(calls));
     }
-    std::printf("{\"bench\": \"infer1\", \"impl\": \"digit-cnn\", \"threads\": %d, \"median_ms\": %.4f, "
-                "\"runs\": %s}\n",
-                o.threads, median(runs), list(runs).c_str());
+    std::printf("{\"bench\": \"%s\", \"impl\": \"digit-cnn\", \"threads\": %d, \"weights\": \"%s\", "
+                "\"median_ms\": %.4f, \"runs\": %s}\n",
+                noise ? "infer1noise" : "infer1", o.threads, source.c_str(), median(runs), list(runs).c_str());
 }
 
 void bench_infer1000(const Options& o) {
-    Model model = Model::from_spec(o.spec, 1);
+    std::string source;
+    Model model = inference_model(o, source);
     const Dataset data = bench_data(o, model.input_shape(), 1000);
     ThreadPool pool(o.threads);
     std::vector<float> probs(std::size_t(1000) * model.classes());
@@ -126,9 +157,9 @@ void bench_infer1000(const Options& o) {
         model.predict(data.images.data(), 1000, probs.data(), &pool);
         rates.push_back(1000.0 / (now_seconds() - t0));
     }
-    std::printf("{\"bench\": \"infer1000\", \"impl\": \"digit-cnn\", \"threads\": %d, "
+    std::printf("{\"bench\": \"infer1000\", \"impl\": \"digit-cnn\", \"threads\": %d, \"weights\": \"%s\", "
                 "\"images_per_second\": %.1f, \"runs\": %s}\n",
-                o.threads, median(rates), list(rates).c_str());
+                o.threads, source.c_str(), median(rates), list(rates).c_str());
 }
 
 // Per-layer forward/backward milliseconds for one training batch: where the time goes.
@@ -209,10 +240,12 @@ int main(int argc, char** argv) {
         else if (a == "--repeats") o.repeats = std::atoi(value().c_str());
         else if (a == "--spec") o.spec = value();
         else if (a == "--data") o.data = value();
+        else if (a == "--weights") o.weights = value();
         else {
             std::fprintf(stderr,
-                         "usage: digit-cnn-bench [--what train,infer1,infer1000,layers,gemm] [--threads N] "
-                         "[--batch N] [--repeats N] [--spec SPEC] [--data DIR]\n");
+                         "usage: digit-cnn-bench [--what train,infer1,infer1noise,infer1000,layers,gemm] "
+                         "[--threads N] [--batch N] [--repeats N] [--spec SPEC] [--data DIR] "
+                         "[--weights FILE|none]\n");
             return a == "--help" || a == "-h" ? 0 : 2;
         }
     }
@@ -225,7 +258,8 @@ int main(int argc, char** argv) {
         if (w.find(",gemm,") != std::string::npos) bench_gemm(o);
         if (w.find(",layers,") != std::string::npos) bench_layers(o);
         if (w.find(",train,") != std::string::npos) bench_train(o);
-        if (w.find(",infer1,") != std::string::npos) bench_infer1(o);
+        if (w.find(",infer1,") != std::string::npos) bench_infer1(o, false);
+        if (w.find(",infer1noise,") != std::string::npos) bench_infer1(o, true);
         if (w.find(",infer1000,") != std::string::npos) bench_infer1000(o);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "digit-cnn-bench: error: %s\n", e.what());

@@ -60,7 +60,7 @@ function inferenceTable(results) {
     row('ours-mt', 'tfjs-wasm-mt', results.inferenceNoise ?? {}, ', on random pixels'),
     '',
     `One call = copy a 28x28 image in, forward, copy 10 probabilities out (our \`Session.predict\`; TF.js \`model.predict(tensor4d).dataSync()\` in \`tf.tidy\`). ` +
-    `Calls cycle through the first ${results.plan.samples.test} MNIST test digits. ` +
+    `Calls cycle through the first ${results.plan.samples.test} MNIST test digits; ours runs ${results.contenders['ours-st']?.weights ?? 'initial weights'}, the peer initial weights. ` +
     'Our inference computes each run of identical conv windows once (a digit\'s blank background), so its time depends on the image: ' +
     'the "random pixels" rows time ours on an image of uniform noise, where nothing repeats (the peer\'s figure there is its digit time; its time does not depend on the pixels). ' +
     `GFLOP/s count the full ${(f / 1e6).toFixed(2)} MFLOP per digit. ` +
@@ -79,7 +79,7 @@ function improvedTable(results) {
   const f = results.flopsImproved?.forwardPerImage;
   const seed = timing(results.inference, 'ours-st');
   return [
-    `### Inference of the improved model (the page's default, ${run.params.toLocaleString('en-US')} parameters${f ? `, ${(f / 1e6).toFixed(2)} MFLOP per digit` : ''}), batch 1, same rounds`,
+    `### Inference of the improved model (the page's default, ${run.params.toLocaleString('en-US')} parameters${f ? `, ${(f / 1e6).toFixed(2)} MFLOP per digit` : ''}; ${run.weights ?? 'initial weights'}), batch 1, same rounds`,
     '',
     '| module | ms per digit (runs) | GFLOP/s | vs the seed model in the same rounds |',
     '|---|---|---|---|',

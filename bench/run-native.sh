@@ -27,7 +27,7 @@ echo "# $(date -u) $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $(grep
 "$BENCH" --what gemm --threads "$THREADS" --repeats 3 | tee -a "$OUT"
 for r in $(seq "$ROUNDS"); do
   echo "# round $r/$ROUNDS" >&2
-  "$BENCH" --what train,infer1,infer1000 --threads "$THREADS" --repeats 3 | tee -a "$OUT"
+  "$BENCH" --what train,infer1,infer1noise,infer1000 --threads "$THREADS" --repeats 3 | tee -a "$OUT"
   /usr/bin/python3 bench/pytorch_peer.py --what train,infer1,infer1000 --threads "$THREADS" --repeats 3 | tee -a "$OUT"
 done
 /usr/bin/python3 bench/summarize.py "$OUT"

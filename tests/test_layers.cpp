@@ -177,6 +177,40 @@ TEST_CASE("conv2d inference computes repeated patches once and gives the same bi
     }
 }
 
+TEST_CASE("dense inference skips zero inputs and gives the training forward's results") {
+    // Inference leaves out the inputs that are zero in every sample (one sample: a sparse GEMV;
+    // a batch: gathered inputs and kernel rows). Training multiplies them all.
+    for (int in : {5, 13, 300})
+        for (int units : {1, 10, 37, 128})
+            for (int n : {1, 3, 20})
+                for (double zeros : {0.0, 0.5, 0.95, 1.0}) {
+                    INFO("in " << in << " units " << units << " n " << n << " zero fraction " << zeros);
+                    Rng rng(std::uint64_t(in * 1000 + units * 10 + n));
+                    Dense layer(units);
+                    if (units != 37) layer.fuse_relu();
+                    layer.build({1, 1, in}, rng);
+                    Tensor x(n, {1, 1, in});
+                    fill_random(x, rng);
+                    // Zero inputs shared by every sample (skippable) plus scattered ones (not).
+                    for (int i = 0; i < in; ++i)
+                        if (rng.uniform() < zeros)
+                            for (int s = 0; s < n; ++s) x.sample(s)[i] = 0.0f;
+                    if (n > 1) x.sample(n - 1)[in / 2] = 0.0f;
+                    Tensor yi, yt;
+                    Rng drop(1);
+                    layer.forward(x, yi, Context{Mode::Infer, nullptr, nullptr});
+                    layer.forward(x, yt, Context{Mode::Train, &drop, nullptr});
+                    REQUIRE(yi.size() == yt.size());
+                    for (std::size_t i = 0; i < yi.size(); ++i) {
+                        INFO("element " << i);
+                        if (default_gemm_kernel() == GemmKernel::Own)
+                            REQUIRE(yi[i] == yt[i]);  // the same sums (+0 and -0 compare equal)
+                        else
+                            REQUIRE(yi[i] == Approx(yt[i]).epsilon(1e-5).margin(1e-6));
+                    }
+                }
+}
+
 TEST_CASE("maxpool forward and backward match the reference loops") {
     struct Case {
         Shape in;

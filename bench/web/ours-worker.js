@@ -51,8 +51,14 @@ serve({
     M = await create();
     session = new M.Session();
     const used = threaded ? session.setThreads(threads) : session.threads();
+    // Inference runs the shipped seed weights, as the page does (`?model=seed`): the time depends
+    // on them (inputs that are zero after a ReLU are skipped). Without the file, initial weights.
+    const res = await fetch('/weights/seed.dcnn');
+    const weights = res.ok ? 'weights/seed.dcnn' : 'init (weights/seed.dcnn not found)';
+    if (res.ok) session.loadWeights(new Uint8Array(await res.arrayBuffer()));
     return {
       module: file,
+      weights,
       threads: used,
       crossOriginIsolated: self.crossOriginIsolated,
       params: session.paramCount(),
@@ -103,13 +109,16 @@ serve({
     return timeEach(() => session.predict(noise), { warmup, calls });
   },
 
-  // Batch-1 latency of the page's default architecture (the improved model: batch norm, three
-  // conv blocks). The weights are freshly initialised: the time does not depend on their values.
+  // Batch-1 latency of the page's default model (the improved one: batch norm, three conv blocks),
+  // with its shipped weights (initial weights if weights/improved.dcnn is missing).
   async inferImproved({ warmup, calls }) {
     const s = new M.Session();
     try {
-      s.initModel(M.improvedSpec(), 1);
-      return { ...(await timeEach(cycling(s), { warmup, calls })), params: s.paramCount(), layers: s.summary() };
+      const res = await fetch('/weights/improved.dcnn');
+      if (res.ok) s.loadWeights(new Uint8Array(await res.arrayBuffer()));
+      else s.initModel(M.improvedSpec(), 1);
+      return { ...(await timeEach(cycling(s), { warmup, calls })), params: s.paramCount(), layers: s.summary(),
+        weights: res.ok ? 'weights/improved.dcnn' : 'init (weights/improved.dcnn not found)' };
     } finally {
       s.delete();
     }

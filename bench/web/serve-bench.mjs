@@ -9,7 +9,7 @@
 //   /tfjs/         node_modules/@tensorflow/tfjs/dist/,       the peer, served locally (no CDN)
 //                  node_modules/@tensorflow/tfjs-backend-wasm/dist/
 //   /data/mnist/   data/mnist/                               MNIST IDX files
-//   /weights/      weights/                                  seed.dcnn, if present
+//   /weights/      weights/                                  seed.dcnn and improved.dcnn, if present
 //
 // scripts/serve.mjs always serves web/ at "/", so it cannot serve this page. Like it, this sends
 // COOP/COEP so the page is cross-origin isolated (SharedArrayBuffer: threaded wasm for both sides).

@@ -54,18 +54,60 @@ std::vector<ParamRef> Dense::params() {
     };
 }
 
+int Dense::list_live_inputs(const Tensor& x) {
+    const int n = x.n();
+    const float* xs = x.data();
+    live_.resize(in_);
+    int live = 0;
+    for (int i = 0; i < in_; ++i)
+        for (int s = 0; s < n; ++s)
+            if (xs[std::size_t(s) * in_ + i] != 0.0f) {  // NaN counts as live
+                live_[live++] = i;
+                break;
+            }
+    return live;
+}
+
 void Dense::forward(const Tensor& x, Tensor& y, const Context& ctx) {
     const int n = x.n();
     y.resize(n, {1, 1, units_});
+    const float* inputs = x.data();                                   // n x in
     const float* kernel = values_.data();                            // in x units
     const float* bias = values_.data() + std::size_t(in_) * units_;  // units
-    const bool split = std::size_t(n) * in_ * units_ >= kMinSplitWork;
+    int in = in_;
+    // Inference skips the inputs that are zero in every sample (after a ReLU and max pooling, most
+    // of one digit's are): their products are exact zeros, since weights are finite at inference
+    // (load_weights refuses others, training stops on them). The live inputs keep their order, so
+    // with the own GEMM kernel the sums are those of the full product, up to the sign of a zero.
+    // Only when at least an eighth of the inputs are zero: listing and gathering have their costs.
+    const int live = ctx.mode == Mode::Infer ? list_live_inputs(x) : in_;
+    const bool skip = live < in_ && live <= in_ - in_ / 8;
+    if (skip && n == 1) {  // one digit: straight from the listed kernel rows
+        live_x_.resize(live);
+        for (int j = 0; j < live; ++j) live_x_[j] = inputs[live_[j]];
+        gemv_rows(units_, live, live_x_.data(), live_.data(), kernel, units_,
+                  GemmOut::with_bias(y.data(), units_, bias, relu_));
+        return;
+    }
+    if (skip) {  // a batch: the live inputs and their kernel rows, gathered
+        live_x_.resize(std::size_t(n) * live);
+        for (int s = 0; s < n; ++s)
+            for (int j = 0; j < live; ++j)
+                live_x_[std::size_t(s) * live + j] = inputs[std::size_t(s) * in_ + live_[j]];
+        live_w_.resize(std::size_t(live) * units_);
+        for (int j = 0; j < live; ++j)
+            std::copy_n(kernel + std::size_t(live_[j]) * units_, units_, live_w_.data() + std::size_t(j) * units_);
+        in = live;
+        inputs = live_x_.data();
+        kernel = live_w_.data();
+    }
+    const bool split = std::size_t(n) * in * units_ >= kMinSplitWork;
     const int block = split ? kOutputBlock : units_;
     run_tasks(ctx, chunk_count(units_, block), [&](int task) {
         const int j0 = task * block;
         const int cols = std::min(units_, j0 + block) - j0;
         // y[:, j0:j0+cols] (n x cols) = relu?(bias + x kernel[:, j0:j0+cols])
-        gemm_nn(n, cols, in_, x.data(), in_, kernel + j0, units_,
+        gemm_nn(n, cols, in, inputs, in, kernel + j0, units_,
                 GemmOut::with_bias(y.data() + j0, units_, bias + j0, relu_));
     });
 }

@@ -27,12 +27,18 @@ public:
     int units() const { return units_; }
 
 private:
+    // Inference: lists in live_ the inputs that are non-zero in some sample of x; returns how many.
+    int list_live_inputs(const Tensor& x);
+
     int units_;
     int in_ = 0;
     bool relu_ = false;          // a following ReLU is fused in
     std::vector<float> dmasked_; // fused ReLU: dy masked by y > 0
     std::vector<float> values_;  // kernel (in*units) then bias (units)
     std::vector<float> grads_;
+    std::vector<int> live_;      // Infer: inputs non-zero in some sample, increasing (first ones)
+    std::vector<float> live_x_;  // Infer: n x live, those inputs
+    std::vector<float> live_w_;  // Infer, a batch: live x units, their kernel rows
 };
 
 // Reference loops for tests.

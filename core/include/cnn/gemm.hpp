@@ -46,6 +46,12 @@ const char* gemm_kernel_name(GemmKernel kernel);
 void gemm(GemmKernel kernel, Transpose ta, Transpose tb, int m, int n, int k, const float* a, int lda,
           const float* b, int ldb, const GemmOut& out);
 
+// One row of C (n values, at out.c) from a row vector and listed rows of B: c = start +
+// sum over i < count of x[i] * B[rows[i], :] (B row-major, ldb >= n), in increasing i, each product
+// rounded and then added, like the own kernel. With rows = the non-zero inputs of one sample it is
+// that sample's dense layer, skipping exact zeros. 4-float SIMD in every build.
+void gemv_rows(int n, int count, const float* x, const int* rows, const float* b, int ldb, const GemmOut& out);
+
 // The three forms the layers use, with the default kernel.
 // C = A B: A is m x k, B is k x n.
 inline void gemm_nn(int m, int n, int k, const float* a, int lda, const float* b, int ldb, const GemmOut& out) {
