@@ -112,8 +112,9 @@ TEST_CASE("conv2d inference computes repeated patches once and gives the same bi
             layer.build(c.in, rng);
             // 19 samples (three tasks): blank but for one value (windows that differ from the
             // one before only in their last element), constant, random, random with blank
-            // areas, every column equal, columns of +0 and -0 (equal values, different bits:
-            // not repeats), and a NaN.
+            // areas, every column equal (repeats along an output row), columns of +0 and -0
+            // (equal values, different bits: not repeats), every row equal (repeats down a
+            // column only), and a NaN.
             const int n = 19;
             Tensor x(n, c.in);
             fill_random(x, rng);
@@ -124,13 +125,14 @@ TEST_CASE("conv2d inference computes repeated patches once and gives the same bi
                     for (int k = 0; k < ch; ++k) {
                         const int y = i / c.in.w, xx = i % c.in.w;
                         float& v = p[i * ch + k];
-                        switch (s % 6) {
+                        switch (s % 7) {
                             case 0: v = y == c.in.h / 2 && xx == c.in.w / 2 && k == ch - 1 ? 1.0f : 0.0f; break;
                             case 1: v = 0.25f; break;
                             case 2: break;
                             case 3: if (y < c.in.h / 3 || xx > c.in.w / 2) v = 0.0f; break;
                             case 4: v = p[(y * c.in.w) * ch + k]; break;  // every column as the first
                             case 5: if (xx % 2) v = (xx % 4 == 1) ? -0.0f : 0.0f; break;
+                            case 6: if (y > 0) v = p[xx * ch + k]; break;  // every row as the first
                         }
                     }
             }

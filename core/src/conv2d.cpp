@@ -91,16 +91,25 @@ bool needs_padding(const ConvGeometry& g) {
     return g.pad_top > 0 || g.pad_left > 0 || covered_rows(g) > g.h || covered_cols(g) > g.w;
 }
 
-// Drops each row of `rows` x `len` that has the same bits as the row kept before it, moving the
-// kept rows together at the front; kept_index[i] is row i's position among the kept rows.
-// Returns how many were kept. Blank areas of a digit give runs of identical im2col rows.
-int drop_repeated_rows(float* rows_data, int rows, int len, int* kept_index) {
+// Drops each row of `rows` x `len` that has the same bits as the row kept before it or as the row
+// `width` rows earlier (the window above, in the previous output row), moving the kept rows
+// together at the front; kept_index[i] is the position among the kept rows of row i's content.
+// Returns how many were kept. A digit's blank background gives identical im2col rows, in runs
+// along an output row and in columns down the margins.
+int drop_repeated_rows(float* rows_data, int rows, int len, int width, int* kept_index) {
     int kept = 0;
     for (int i = 0; i < rows; ++i) {
         const float* row = rows_data + std::size_t(i) * len;
         if (kept > 0 && simd4::same_bits(row, rows_data + std::size_t(kept - 1) * len, len)) {
             kept_index[i] = kept - 1;
             continue;
+        }
+        if (i >= width) {
+            const int above = kept_index[i - width];
+            if (simd4::same_bits(row, rows_data + std::size_t(above) * len, len)) {
+                kept_index[i] = above;
+                continue;
+            }
         }
         if (kept != i) copy_run(row, rows_data + std::size_t(kept) * len, len);
         kept_index[i] = kept++;
@@ -109,8 +118,8 @@ int drop_repeated_rows(float* rows_data, int rows, int len, int* kept_index) {
 }
 
 // Undoes drop_repeated_rows on the output: y holds the kept rows' results at the front (len
-// floats each); afterwards row i holds the result of its kept row. Backwards, in place: a row
-// is only read from a position at or before the one being written.
+// floats each); afterwards row i holds the result of its kept row. Backwards, in place: row i
+// reads position kept_index[i] <= i, which no later step (a smaller i) has written yet.
 void restore_repeated_rows(float* y, int rows, int len, const int* kept_index) {
     for (int i = rows - 1; i >= 0; --i)
         if (kept_index[i] != i) copy_run(y + std::size_t(kept_index[i]) * len, y + std::size_t(i) * len, len);
@@ -240,7 +249,7 @@ void Conv2D::forward(const Tensor& x, Tensor& y, const Context& ctx) {
             im2col(g_, x.sample(s), cols + std::size_t(s - s0) * rows_per_sample * patch, scratch);
         const int rows = (s1 - s0) * rows_per_sample;
         int* kept_index = dedupe ? kept_index_.data() + std::size_t(s0) * rows_per_sample : nullptr;
-        const int kept = dedupe ? drop_repeated_rows(cols, rows, patch, kept_index) : rows;
+        const int kept = dedupe ? drop_repeated_rows(cols, rows, patch, g_.ow, kept_index) : rows;
         // y (rows x f) = relu?(bias + cols kernel): start from the bias and fuse the ReLU, one
         // pass over the output.
         gemm_nn(kept, g_.f, patch, cols, patch, kernel, g_.f, GemmOut::with_bias(y.sample(s0), g_.f, bias, relu_));
