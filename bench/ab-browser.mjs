@@ -9,12 +9,9 @@
 //
 // e.g. DIR = a worktree's build/wasm/wasm and this tree's. Prints the median of the round medians.
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../scripts/chromium.mjs';
 import { startBenchServer } from './web/serve-bench.mjs';
 
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const LAUNCH_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const MEASURES = [['infer', 'digits'], ['inferNoise', 'random pixels'], ['inferImproved', 'improved model']];
 
 function parseArgs(argv) {
@@ -59,7 +56,7 @@ async function measure(browser, url, calls) {
 const opts = parseArgs(process.argv.slice(2));
 const builds = [];
 for (const dir of opts.dirs) builds.push({ dir, ...(await startBenchServer({ wasmDirs: [dir] })), runs: [] });
-const browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
+const browser = await launchChromium();
 const version = browser.version();
 try {
   for (let r = 0; r < opts.rounds; ++r) {

@@ -13,14 +13,11 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../scripts/chromium.mjs';
 import { DEFAULT_WASM_DIRS, startBenchServer } from './web/serve-bench.mjs';
 import { markdown } from './browser-report.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const LAUNCH_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 // The page's default training setup (web/index.html, web/training.js): 10,000 images, 10% held
 // out, batch 64, Adam 1e-3. Enough epochs that a run never ends inside the bench.
@@ -69,7 +66,7 @@ function machine() {
 }
 
 async function openBench(url) {
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: LAUNCH_ARGS });
+  const browser = await launchChromium();
   const page = await browser.newPage();
   page.on('pageerror', (e) => log(`page error: ${e.message}`));
   page.on('console', (m) => {

@@ -10,7 +10,6 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const WASM_DIR = process.env.DIGIT_CNN_WASM_DIR ?? path.join(ROOT, 'build/wasm/wasm');
 export const MNIST_DIR = path.join(ROOT, 'data/mnist');
 export const ARTIFACTS = path.join(ROOT, 'tests/web/artifacts');
-export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 
 fs.mkdirSync(ARTIFACTS, { recursive: true });
 
@@ -87,14 +86,7 @@ export async function testWeightsDir() {
 
 // ---- the browser --------------------------------------------------------------------------------
 
-export async function launchBrowser() {
-  const { chromium } = await import('playwright-core');
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-}
+export { launchChromium as launchBrowser } from '../../scripts/chromium.mjs';
 
 // A page that records console errors and uncaught exceptions into `errors`.
 export async function openPage(browser, url, options = {}) {
