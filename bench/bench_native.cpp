@@ -24,6 +24,7 @@
 #include "cnn/loss.hpp"
 #include "cnn/model.hpp"
 #include "cnn/optimizer.hpp"
+#include "cnn/spec.hpp"
 #include "cnn/trainer.hpp"
 #include "cnn/weights_io.hpp"
 
@@ -112,7 +113,8 @@ Model inference_model(const Options& o, std::string& source) {
         return Model::from_spec(o.spec, 1);
     }
     Model m = load_weights(path);
-    if (m.spec() != Model::from_spec(o.spec, 1).spec())
+    const ParsedSpec wanted = parse_spec(o.spec);
+    if (m.spec() != spec_to_string(wanted.input, wanted.layers))
         throw Error("--weights " + path + " holds '" + m.spec() + "', not the benchmarked spec");
     source = path;
     return m;

@@ -31,6 +31,15 @@ function restartTraining(warmup) {
   for (let i = 0; i < warmup; ++i) step();
 }
 
+// Loads weights/<file> into session s if the server has it (else s keeps its weights); returns
+// where the weights came from.
+async function loadShipped(s, file) {
+  const res = await fetch(`/weights/${file}`);
+  if (!res.ok) return `init (weights/${file} not found)`;
+  s.loadWeights(new Uint8Array(await res.arrayBuffer()));
+  return `weights/${file}`;
+}
+
 // predict() on the next of the test digits at each call.
 function cycling(s) {
   let i = 0;
@@ -52,10 +61,8 @@ serve({
     session = new M.Session();
     const used = threaded ? session.setThreads(threads) : session.threads();
     // Inference runs the shipped seed weights, as the page does (`?model=seed`): the time depends
-    // on them (inputs that are zero after a ReLU are skipped). Without the file, initial weights.
-    const res = await fetch('/weights/seed.dcnn');
-    const weights = res.ok ? 'weights/seed.dcnn' : 'init (weights/seed.dcnn not found)';
-    if (res.ok) session.loadWeights(new Uint8Array(await res.arrayBuffer()));
+    // on them (inputs that are zero after a ReLU are skipped).
+    const weights = await loadShipped(session, 'seed.dcnn');
     return {
       module: file,
       weights,
@@ -114,11 +121,10 @@ serve({
   async inferImproved({ warmup, calls }) {
     const s = new M.Session();
     try {
-      const res = await fetch('/weights/improved.dcnn');
-      if (res.ok) s.loadWeights(new Uint8Array(await res.arrayBuffer()));
-      else s.initModel(M.improvedSpec(), 1);
+      s.initModel(M.improvedSpec(), 1);
+      const weights = await loadShipped(s, 'improved.dcnn');
       return { ...(await timeEach(cycling(s), { warmup, calls })), params: s.paramCount(), layers: s.summary(),
-        weights: res.ok ? 'weights/improved.dcnn' : 'init (weights/improved.dcnn not found)' };
+        weights };
     } finally {
       s.delete();
     }
