@@ -9,7 +9,7 @@ APT_PACKAGES=(build-essential cmake libeigen3-dev catch2 zlib1g-dev libcli11-dev
   clang-14 libfuzzer-14-dev hershey-fonts-data libfreetype-dev
   # Handwriting fonts for the font digits (tools/font_glyphs.cpp lists the files it uses).
   fonts-bwht fonts-comic-neue fonts-dancingscript fonts-dkg-handwriting fonts-humor-sans fonts-kaushanscript
-  fonts-klee fonts-kristi fonts-rufscript fonts-sjfonts fonts-tomsontalks fonts-yusei-magic)
+  fonts-klee fonts-rufscript fonts-sjfonts fonts-tomsontalks fonts-yusei-magic)
 # Node may come from elsewhere (e.g. nodesource); only ask apt for it when it is absent.
 command -v node >/dev/null || APT_PACKAGES+=(nodejs)
 command -v npm >/dev/null || APT_PACKAGES+=(npm)
