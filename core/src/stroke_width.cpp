@@ -1,0 +1,61 @@
+#include "cnn/stroke_width.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "cnn/error.hpp"
+#include "cnn/pen.hpp"
+#include "cnn/skeleton.hpp"
+
+namespace cnn {
+
+namespace {
+
+// One 3x3 step: max over the square (dilate) or min over the cross (erode); outside is background.
+void morph_step(const std::vector<float>& in, std::vector<float>& out, int w, int h, bool dilate) {
+    const auto at = [&](int x, int y) {
+        return (x < 0 || y < 0 || x >= w || y >= h) ? 0.0f : in[std::size_t(y) * w + x];
+    };
+    for (int y = 0; y < h; ++y)
+        for (int x = 0; x < w; ++x) {
+            float v = at(x, y);
+            if (dilate) {
+                for (int dy = -1; dy <= 1; ++dy)
+                    for (int dx = -1; dx <= 1; ++dx) v = std::max(v, at(x + dx, y + dy));
+            } else {
+                v = std::min({v, at(x - 1, y), at(x + 1, y), at(x, y - 1), at(x, y + 1)});
+            }
+            out[std::size_t(y) * w + x] = v;
+        }
+}
+
+}  // namespace
+
+void change_stroke_width(const float* in, float* out, int w, int h, float amount) {
+    if (w <= 0 || h <= 0) throw Error("change_stroke_width: image is " + std::to_string(w) + "x" + std::to_string(h));
+    if (!(std::fabs(amount) <= 3.0f)) throw Error("stroke width change must be in [-3, 3]");
+    const std::size_t n = std::size_t(w) * std::size_t(h);
+    std::vector<float> cur(in, in + n), next(n);
+    for (auto& v : cur) v = std::isfinite(v) ? std::clamp(v, 0.0f, 1.0f) : 0.0f;
+    const std::vector<float> original = cur;
+    const bool dilate = amount > 0;
+    float left = std::fabs(amount);
+    while (left > 0.0f) {
+        morph_step(cur, next, w, h, dilate);
+        const float f = std::min(1.0f, left);
+        for (std::size_t i = 0; i < n; ++i) cur[i] = (1.0f - f) * cur[i] + f * next[i];
+        left -= 1.0f;
+    }
+    if (!dilate && amount != 0.0f) {
+        // Erosion would break MNIST's thin strokes into dots; a thinner pen never does that. Keep
+        // the centre line, one pixel wide, at no more than the ink that was there.
+        GrayImage centre{w, h, std::vector<float>(n, 0.0f)};
+        for (const auto& s : skeleton_strokes(original.data(), w, h)) draw_stroke(centre, s, 1.0f);
+        for (std::size_t i = 0; i < n; ++i) cur[i] = std::max(cur[i], std::min(centre.pixels[i], original[i]));
+    }
+    std::copy(cur.begin(), cur.end(), out);
+}
+
+}  // namespace cnn
