@@ -8,19 +8,22 @@
 namespace tools {
 
 namespace {
-// "34,4" -> alpha 34, sigma 4; anything else is refused with the expected form.
-void parse_elastic(const std::string& text, float& alpha, float& sigma) {
+// "A,B" -> a, b; anything else is refused with the expected form.
+void parse_pair(const std::string& text, const char* flag, const char* form, float& a, float& b) {
     const auto comma = text.find(',');
-    const auto bad = [&] {
-        return cnn::Error("--elastic expects ALPHA,SIGMA in pixels (e.g. 34,4), got '" + text + "'");
-    };
+    const auto bad = [&] { return cnn::Error(std::string(flag) + " expects " + form + ", got '" + text + "'"); };
     if (comma == std::string::npos) throw bad();
-    const std::string a = text.substr(0, comma), s = text.substr(comma + 1);
+    const std::string x = text.substr(0, comma), y = text.substr(comma + 1);
     char* end = nullptr;
-    alpha = std::strtof(a.c_str(), &end);
-    if (a.empty() || *end != '\0' || !std::isfinite(alpha)) throw bad();
-    sigma = std::strtof(s.c_str(), &end);
-    if (s.empty() || *end != '\0' || !std::isfinite(sigma)) throw bad();
+    a = std::strtof(x.c_str(), &end);
+    if (x.empty() || *end != '\0' || !std::isfinite(a)) throw bad();
+    b = std::strtof(y.c_str(), &end);
+    if (y.empty() || *end != '\0' || !std::isfinite(b)) throw bad();
+}
+
+// "34,4" -> alpha 34, sigma 4.
+void parse_elastic(const std::string& text, float& alpha, float& sigma) {
+    parse_pair(text, "--elastic", "ALPHA,SIGMA in pixels (e.g. 34,4)", alpha, sigma);
 }
 }  // namespace
 
@@ -48,6 +51,31 @@ void add_augment_schedule_flags(CLI::App* cmd, AugmentScheduleFlags& f) {
     cmd->add_option("--elastic", f.elastic,
                     "Augmentation: elastic distortion ALPHA,SIGMA in pixels (Simard et al.: 34,4); off by default")
         ->each(turns_on);
+    cmd->add_option("--redraw", f.distortion.redraw,
+                    "Augmentation: probability of redrawing a digit from its skeleton with a round pen, as "
+                    "the page draws (width from --redraw-pen)")
+        ->check(CLI::Range(0.0, 1.0))
+        ->each(turns_on)
+        ->capture_default_str();
+    cmd->add_option("--redraw-pen", f.redraw_pen, "Augmentation: redraw pen width MIN,MAX as fractions of the "
+                                                 "digit's size (20 * width pixels at 28x28)")
+        ->each(turns_on)
+        ->capture_default_str();
+    cmd->add_option("--marks", f.distortion.marks,
+                    "Augmentation: probability that a redrawn 0, 1 or 7 gets a slash, a continental flag or a bar")
+        ->check(CLI::Range(0.0, 1.0))
+        ->each(turns_on)
+        ->capture_default_str();
+    cmd->add_option("--stray", f.distortion.stray,
+                    "Augmentation: probability of a stray dot or short stroke next to the digit")
+        ->check(CLI::Range(0.0, 1.0))
+        ->each(turns_on)
+        ->capture_default_str();
+    cmd->add_option("--stroke", f.distortion.stroke,
+                    "Augmentation: largest stroke width change in 3x3 erode/dilate steps (e.g. 0.8)")
+        ->check(CLI::Range(0.0, 3.0))
+        ->each(turns_on)
+        ->capture_default_str();
     cmd->add_option("--lr-schedule", f.lr_schedule, "Learning rate per batch: constant, cosine (to --lr-min) or "
                                                     "step (x --lr-step-factor every --lr-step epochs)")
         ->check(CLI::IsMember({"constant", "cosine", "step"}))
@@ -68,13 +96,15 @@ void add_augment_schedule_flags(CLI::App* cmd, AugmentScheduleFlags& f) {
 
 const std::vector<std::string>& augment_schedule_flag_names() {
     static const std::vector<std::string> names = {"augment", "rotate", "shift", "scale", "shear", "elastic",
-                                                   "lr-schedule", "warmup", "lr-min", "lr-step", "lr-step-factor"};
+                                                   "redraw", "redraw-pen", "marks", "stray", "stroke", "lr-schedule", "warmup", "lr-min", "lr-step", "lr-step-factor"};
     return names;
 }
 
 nlohmann::json augment_schedule_json(const AugmentScheduleFlags& f) {
     return {{"augment", f.augment},          {"rotate", f.distortion.rotation}, {"shift", f.distortion.shift},
             {"scale", f.distortion.scale},   {"shear", f.distortion.shear},     {"elastic", f.elastic},
+            {"redraw", f.distortion.redraw}, {"redraw-pen", f.redraw_pen},      {"marks", f.distortion.marks},
+            {"stray", f.distortion.stray},   {"stroke", f.distortion.stroke},
             {"lr-schedule", f.lr_schedule},  {"warmup", f.warmup},              {"lr-min", f.lr_min},
             {"lr-step", f.lr_step},          {"lr-step-factor", f.lr_step_factor}};
 }
@@ -86,6 +116,11 @@ void set_augment_schedule_flag(AugmentScheduleFlags& f, const std::string& flag,
     else if (flag == "scale") f.distortion.scale = v.get<float>();
     else if (flag == "shear") f.distortion.shear = v.get<float>();
     else if (flag == "elastic") f.elastic = v.get<std::string>();
+    else if (flag == "redraw") f.distortion.redraw = v.get<float>();
+    else if (flag == "redraw-pen") f.redraw_pen = v.get<std::string>();
+    else if (flag == "marks") f.distortion.marks = v.get<float>();
+    else if (flag == "stray") f.distortion.stray = v.get<float>();
+    else if (flag == "stroke") f.distortion.stroke = v.get<float>();
     else if (flag == "lr-schedule") f.lr_schedule = v.get<std::string>();
     else if (flag == "warmup") f.warmup = v.get<double>();
     else if (flag == "lr-min") f.lr_min = v.get<double>();
@@ -98,6 +133,7 @@ void apply_augment_schedule(const AugmentScheduleFlags& f, double lr, cnn::Train
     t.augment = f.distortion;
     t.augment.elastic_alpha = 0.0f;
     if (!f.elastic.empty()) parse_elastic(f.elastic, t.augment.elastic_alpha, t.augment.elastic_sigma);
+    parse_pair(f.redraw_pen, "--redraw-pen", "MIN,MAX (e.g. 0.08,0.18)", t.augment.pen_min, t.augment.pen_max);
     if (t.augment_enabled) cnn::validate(t.augment);
     t.lr_schedule.decay = cnn::parse_lr_decay(f.lr_schedule);
     t.lr_schedule.warmup_epochs = f.warmup;

@@ -16,6 +16,7 @@ struct AugmentScheduleFlags {
     bool augment = false;
     cnn::AugmentOptions distortion;  // ranges; elastic part from `elastic`
     std::string elastic;             // "ALPHA,SIGMA" (e.g. "34,4"); empty: no elastic distortion
+    std::string redraw_pen = "0.08,0.18";  // "MIN,MAX" redraw pen widths, fractions of the digit size
     std::string lr_schedule = "constant";
     double warmup = 0.0;             // epochs
     double lr_min = 0.0;             // cosine: final learning rate
@@ -23,7 +24,8 @@ struct AugmentScheduleFlags {
     double lr_step_factor = 0.1;     // step: factor per decay
 };
 
-// Adds --augment, --rotate, --shift, --scale, --shear, --elastic, --lr-schedule, --warmup,
+// Adds --augment, --rotate, --shift, --scale, --shear, --elastic, --redraw, --redraw-pen, --marks,
+// --stray, --stroke, --lr-schedule, --warmup,
 // --lr-min, --lr-step and --lr-step-factor. Giving any distortion flag turns augmentation on.
 void add_augment_schedule_flags(CLI::App* cmd, AugmentScheduleFlags& f);
 

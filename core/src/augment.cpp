@@ -7,7 +7,11 @@
 #include <cstring>
 #include <string>
 
+#include "cnn/conventions.hpp"
 #include "cnn/error.hpp"
+#include "cnn/redraw.hpp"
+#include "cnn/stroke_width.hpp"
+#include "cnn/style_shift.hpp"
 
 namespace cnn {
 
@@ -26,6 +30,44 @@ std::string shortest(float v) {
         if (std::strtof(buf, nullptr) == v && plain) break;
     }
     return buf;
+}
+
+// The style shifts that are on, so that a recipe without them reads as it always did.
+std::string describe_style(const AugmentOptions& o) {
+    std::string s;
+    if (o.redraw > 0) s += ", redraw " + shortest(o.redraw) + " pen " + shortest(o.pen_min) + "-" + shortest(o.pen_max);
+    if (o.marks > 0) s += ", marks " + shortest(o.marks);
+    if (o.stray > 0) s += ", stray " + shortest(o.stray);
+    if (o.stroke > 0) s += ", stroke " + shortest(o.stroke);
+    return s;
+}
+
+// The convention a digit can be marked with, if any.
+bool mark_for(int label, Convention& c) {
+    if (label == 0) c = Convention::SlashedZero;
+    else if (label == 1) c = Convention::ContinentalOne;
+    else if (label == 7) c = Convention::CrossedSeven;
+    else return false;
+    return true;
+}
+
+// The style shifts, in place on one h x w single-channel image. Random values are drawn after the
+// affine ones, and only for the shifts that are on, so older recipes draw exactly as before.
+void style_shifts(float* img, int h, int w, const AugmentOptions& o, Rng& rng, int label) {
+    if (o.redraw > 0 && rng.uniform() < o.redraw) {
+        const float pen = rng.uniform(o.pen_min, o.pen_max);
+        std::vector<Stroke> strokes = digit_strokes(img, w, h);
+        Convention c;
+        if (o.marks > 0 && rng.uniform() < o.marks && mark_for(label, c) && !strokes.empty())
+            strokes = add_convention_mark(strokes, c, rng);
+        const Preprocessed p = redraw_strokes(strokes, pen, 112, h);
+        if (!p.empty && w == h) std::copy(p.pixels.begin(), p.pixels.end(), img);
+    }
+    if (o.stray > 0 && rng.uniform() < o.stray) {
+        const Preprocessed p = add_stray_mark(img, w, h, rng, h);
+        if (!p.empty && w == h) std::copy(p.pixels.begin(), p.pixels.end(), img);
+    }
+    if (o.stroke > 0) change_stroke_width(img, img, w, h, rng.uniform(-o.stroke, o.stroke));
 }
 
 void require_range(float v, float max, const char* what) {
@@ -70,12 +112,19 @@ void validate(const AugmentOptions& o) {
     if (o.elastic_alpha > 0.0f && !(o.elastic_sigma > 0.0f && o.elastic_sigma <= 1e3f))
         throw Error("augmentation elastic sigma must be positive (at most 1000) when elastic alpha is set, got " +
                     shortest(o.elastic_sigma));
+    require_range(o.redraw, 1.0f, "redraw probability");
+    require_range(o.marks, 1.0f, "convention mark probability");
+    require_range(o.stray, 1.0f, "stray mark probability");
+    require_range(o.stroke, 3.0f, "stroke width change");
+    if (!(o.pen_min > 0.0f && o.pen_min <= o.pen_max && o.pen_max <= 0.5f))
+        throw Error("augmentation redraw pen widths must satisfy 0 < min <= max <= 0.5, got " + shortest(o.pen_min) +
+                    "-" + shortest(o.pen_max));
 }
 
 std::string describe(const AugmentOptions& o) {
     return "rotation " + shortest(o.rotation) + ", scale " + shortest(o.scale) + ", shear " + shortest(o.shear) +
            ", shift " + shortest(o.shift) + ", elastic alpha " + shortest(o.elastic_alpha) + " sigma " +
-           shortest(o.elastic_sigma);
+           shortest(o.elastic_sigma) + describe_style(o);
 }
 
 AffineTransform random_affine(const AugmentOptions& o, Rng& rng) {
@@ -146,18 +195,22 @@ void warp_image(const float* in, float* out, const Shape& shape, const AffineTra
         }
 }
 
-void augment_image(const float* in, float* out, const Shape& shape, const AugmentOptions& o, Rng& rng) {
+void augment_image(const float* in, float* out, const Shape& shape, const AugmentOptions& o, Rng& rng,
+                   int label) {
     const AffineTransform a = random_affine(o, rng);
-    if (o.elastic_alpha > 0.0f) {
-        std::vector<float> dx, dy;
-        elastic_field(shape.h, shape.w, o.elastic_alpha, o.elastic_sigma, rng, dx, dy);
-        warp_image(in, out, shape, a, dx.data(), dy.data());
-    } else {
-        warp_image(in, out, shape, a);
+    std::vector<float> dx, dy;
+    if (o.elastic_alpha > 0.0f) elastic_field(shape.h, shape.w, o.elastic_alpha, o.elastic_sigma, rng, dx, dy);
+    const bool styled = shape.c == 1 && (o.redraw > 0 || o.stray > 0 || o.stroke > 0);
+    std::vector<float> shifted;
+    if (styled) {
+        shifted.assign(in, in + shape.size());
+        style_shifts(shifted.data(), shape.h, shape.w, o, rng, label);
+        in = shifted.data();
     }
+    warp_image(in, out, shape, a, dx.empty() ? nullptr : dx.data(), dy.empty() ? nullptr : dy.data());
 }
 
-void augment_batch(Tensor& x, const AugmentOptions& o, Rng& rng, ThreadPool* pool) {
+void augment_batch(Tensor& x, const AugmentOptions& o, Rng& rng, ThreadPool* pool, const std::uint8_t* labels) {
     validate(o);
     const int n = x.n();
     std::vector<std::uint64_t> seeds(std::size_t(n > 0 ? n : 0));
@@ -170,7 +223,7 @@ void augment_batch(Tensor& x, const AugmentOptions& o, Rng& rng, ThreadPool* poo
         for (int i = t * kImagesPerTask; i < end; ++i) {
             Rng sample_rng(seeds[std::size_t(i)]);
             std::copy(x.sample(i), x.sample(i) + size, original.begin());
-            augment_image(original.data(), x.sample(i), shape, o, sample_rng);
+            augment_image(original.data(), x.sample(i), shape, o, sample_rng, labels ? int(labels[i]) : -1);
         }
     };
     const int tasks = chunk_count(n, kImagesPerTask);

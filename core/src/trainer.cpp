@@ -82,7 +82,7 @@ void Trainer::run(int max_batches, const TrainCallbacks& cb) {
         const int b0 = batch_ * opt_.batch_size;
         const int count = std::min(opt_.batch_size, train_->n - b0);
         gather_batch(*train_, order_.data() + b0, count, x_, y_);
-        if (opt_.augment_enabled) augment_batch(x_, opt_.augment, rng_, pool_);
+        if (opt_.augment_enabled) augment_batch(x_, opt_.augment, rng_, pool_, y_.data());
         optimizer_->set_learning_rate(scheduled_learning_rate(
             opt_.lr_schedule, opt_.learning_rate, epoch_ + (batch_ + 0.5) / batches, opt_.epochs));
         const Tensor& logits = model_.forward(x_, ctx);

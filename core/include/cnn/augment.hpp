@@ -5,6 +5,7 @@
 // in [0, 1] stay in [0, 1]. The RNG is passed in: the same images natively and in wasm.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -23,13 +24,20 @@ struct AugmentOptions {
     float shift = 2.5f;          // translation in pixels, each axis in [-shift, shift]
     float elastic_alpha = 0.0f;  // elastic displacement scale in pixels; 0 = no elastic part
     float elastic_sigma = 4.0f;  // Gaussian smoothing of the displacement field, in pixels
+    // Writing-style shifts, applied before the affine part; all off by default.
+    float redraw = 0.0f;  // probability of redrawing the digit from its skeleton with a round pen
+    float pen_min = 0.08f, pen_max = 0.18f;  // redraw pen width, fraction of the drawing's size
+    float marks = 0.0f;   // probability that a redrawn 0, 1 or 7 gets a slash, flag or bar
+    float stray = 0.0f;   // probability of a stray dot or short stroke next to the digit
+    float stroke = 0.0f;  // stroke width change in [-stroke, stroke] 3x3 steps (erode / dilate)
 };
 
 // Throws Error naming the first option out of range (negative ranges, scale >= 1, sigma <= 0).
 void validate(const AugmentOptions& o);
 
 // One line for manifests and checkpoint settings, each value in the shortest text that reads back
-// exactly: "rotation 12, scale 0.1, shear 0.25, shift 2.5, elastic alpha 0 sigma 4".
+// exactly: "rotation 12, scale 0.1, shear 0.25, shift 2.5, elastic alpha 0 sigma 4", followed by
+// the style shifts that are on (", redraw 0.3 pen 0.08-0.18, marks 0.5, stray 0.05, stroke 0.8").
 std::string describe(const AugmentOptions& o);
 
 // Maps input to output positions, in pixel-index coordinates about the image centre
@@ -56,11 +64,16 @@ void elastic_field(int h, int w, float alpha, float sigma, Rng& rng, std::vector
 void warp_image(const float* in, float* out, const Shape& shape, const AffineTransform& a,
                 const float* dx = nullptr, const float* dy = nullptr);
 
-// One random distortion of one image (affine, then elastic if elastic_alpha > 0).
-void augment_image(const float* in, float* out, const Shape& shape, const AugmentOptions& o, Rng& rng);
+// One random distortion of one image: the style shifts that are on (redraw with an optional
+// convention mark for `label`, stray mark, stroke width; single-channel images only), then the
+// affine part, elastic if elastic_alpha > 0. label < 0: unknown (no convention marks).
+void augment_image(const float* in, float* out, const Shape& shape, const AugmentOptions& o, Rng& rng,
+                   int label = -1);
 
 // Distorts every sample of a batch in place. Each sample gets its own generator, seeded from `rng`
-// in sample order, so the result depends on the seed only, never on the thread count.
-void augment_batch(Tensor& x, const AugmentOptions& o, Rng& rng, ThreadPool* pool = nullptr);
+// in sample order, so the result depends on the seed only, never on the thread count. labels (one
+// per sample, optional) let convention marks go to the digits they belong to.
+void augment_batch(Tensor& x, const AugmentOptions& o, Rng& rng, ThreadPool* pool = nullptr,
+                   const std::uint8_t* labels = nullptr);
 
 }  // namespace cnn
