@@ -15,6 +15,7 @@
 #include "cnn/dataset.hpp"
 #include "cnn/error.hpp"
 #include "cnn/idx.hpp"
+#include "cnn/drawing.hpp"
 #include "cnn/input_preprocessing.hpp"
 #include "cnn/metrics.hpp"
 #include "cnn/model.hpp"
@@ -219,11 +220,12 @@ public:
 
     // --- drawn digits and inference --------------------------------------------------------
 
-    // Canvas RGBA (dark on light or transparent) -> {empty, size, pixels: Float32Array}.
+    // Canvas RGBA (dark on light or transparent) -> {empty, size, pixels: Float32Array}, with the
+    // pen width brought into MNIST's range (drawing.hpp).
     val preprocessRgba(const val& rgba, int width, int height) {
         return guarded([&] {
             const auto bytes = rgba_bytes(rgba, width, height);
-            return digit_js(cnn::preprocess_digit(cnn::ink_from_rgba(bytes.data(), width, height)));
+            return digit_js(cnn::preprocess_drawing(cnn::ink_from_rgba(bytes.data(), width, height)));
         });
     }
 

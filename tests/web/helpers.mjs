@@ -197,10 +197,12 @@ export function digitStrokes(pixels, offset, rows = 28, cols = 28) {
     smooth(p).filter((_, i, a) => i % 3 === 0 || i === a.length - 1).map(([x, y]) => [(x + 0.5) / img.w, (y + 0.5) / img.h]));
 }
 
-// Draws polylines (unit coordinates) on the page's pad with real mouse events.
-export async function drawStrokes(page, strokes, { margin = 0 } = {}) {
+// Draws polylines (unit coordinates) on the page's pad with real mouse events, into the square
+// [margin, 1 - margin] of the pad, or into `area` = [left, top, side] (fractions of the pad).
+export async function drawStrokes(page, strokes, { margin = 0, area = null } = {}) {
   const box = await page.locator('#pad').boundingBox();
-  const P = ([u, v]) => [box.x + (margin + u * (1 - 2 * margin)) * box.width, box.y + (margin + v * (1 - 2 * margin)) * box.height];
+  const [left, top, side] = area ?? [margin, margin, 1 - 2 * margin];
+  const P = ([u, v]) => [box.x + (left + u * side) * box.width, box.y + (top + v * side) * box.height];
   for (const s of strokes) {
     await page.mouse.move(...P(s[0]));
     await page.mouse.down();

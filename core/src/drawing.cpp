@@ -1,0 +1,88 @@
+#include "cnn/drawing.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "cnn/error.hpp"
+
+namespace cnn {
+
+namespace {
+
+// The measuring rendering: the ink's longest side at kBox pixels, centred in kSide x kSide.
+constexpr int kBox = 96, kSide = 112;
+constexpr float kPi = 3.14159265f;
+
+Preprocessed measuring_copy(const GrayImage& ink) {
+    PreprocessOptions o;
+    o.size = kSide;
+    o.box = kBox;
+    return preprocess_digit(ink, o);
+}
+
+// Stroke width in pixels of a kSide x kSide rendering: a stroke of width w and length L has area
+// w L and perimeter 2 L (both sides; a ring too), so w = 2 area / perimeter. The perimeter is
+// counted as 4-neighbour ink/background edges of the thresholded ink, which over-counts a
+// boundary of random direction by 4 / pi on average.
+float width_pixels(const std::vector<float>& px) {
+    double area = 0;
+    long edges = 0;
+    const auto ink = [&](int x, int y) {
+        return x >= 0 && y >= 0 && x < kSide && y < kSide && px[std::size_t(y) * kSide + x] > 0.5f;
+    };
+    for (int y = 0; y < kSide; ++y)
+        for (int x = 0; x < kSide; ++x) {
+            area += px[std::size_t(y) * kSide + x];
+            if (!ink(x, y)) continue;
+            edges += !ink(x - 1, y) + !ink(x + 1, y) + !ink(x, y - 1) + !ink(x, y + 1);
+        }
+    if (edges == 0) return 0.0f;
+    return float(2.0 * area / (double(edges) * kPi / 4.0));
+}
+
+// Grayscale erosion (min) or dilation (max) over a disk of `radius` pixels.
+std::vector<float> morph_disk(const std::vector<float>& px, float radius, bool dilate) {
+    const int r = int(std::ceil(radius));
+    std::vector<std::pair<int, int>> disk;
+    for (int dy = -r; dy <= r; ++dy)
+        for (int dx = -r; dx <= r; ++dx)
+            if (float(dx * dx + dy * dy) <= radius * radius) disk.push_back({dx, dy});
+    std::vector<float> out(px.size());
+    for (int y = 0; y < kSide; ++y)
+        for (int x = 0; x < kSide; ++x) {
+            float v = dilate ? 0.0f : 1.0f;
+            for (const auto& [dx, dy] : disk) {
+                const int xx = x + dx, yy = y + dy;
+                const float p = (xx < 0 || yy < 0 || xx >= kSide || yy >= kSide) ? 0.0f : px[std::size_t(yy) * kSide + xx];
+                v = dilate ? std::max(v, p) : std::min(v, p);
+            }
+            out[std::size_t(y) * kSide + x] = v;
+        }
+    return out;
+}
+
+}  // namespace
+
+float relative_pen_width(const GrayImage& ink) {
+    const Preprocessed p = measuring_copy(ink);
+    return p.empty ? 0.0f : width_pixels(p.pixels) / float(kBox);
+}
+
+Preprocessed preprocess_drawing(const GrayImage& ink, const PenRange& range, const PreprocessOptions& options) {
+    if (!(range.min > 0 && range.min <= range.max && range.max <= 0.5f))
+        throw Error("pen range must satisfy 0 < min <= max <= 0.5");
+    const Preprocessed m = measuring_copy(ink);
+    if (m.empty) return preprocess_digit(ink, options);
+    const float width = width_pixels(m.pixels) / float(kBox);
+    if (width <= 0 || (width >= range.min && width <= range.max)) return preprocess_digit(ink, options);
+    // The page's strokes all have the pen's width: eroding (or dilating) by a disk changes that
+    // width and nothing else, so loops stay open and strokes whole (unlike a redraw from centre
+    // lines, which loses the loops of a very bold drawing). Eroding by r takes 2r off both the
+    // strokes and the ink's box: (w - 2r) / (B - 2r) = target.
+    const float target = std::clamp(width, range.min, range.max);
+    const float radius = std::fabs(width - target) * float(kBox) / (2.0f * (1.0f - target));
+    if (radius < 0.5f) return preprocess_digit(ink, options);
+    return preprocess_digit(GrayImage{kSide, kSide, morph_disk(m.pixels, radius, width < target)}, options);
+}
+
+}  // namespace cnn
