@@ -4,8 +4,6 @@
 // drawn-digit preprocessing as the page (cnn::preprocess_digit) and are written as an IDX pair.
 // The set measures how a model trained on MNIST fares on digits drawn by other hands; it is made
 // from a seed, so the command line alone reproduces it.
-#include <algorithm>
-#include <cmath>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -15,12 +13,8 @@
 #include "cli_common.hpp"
 #include "cnn/error.hpp"
 #include "cnn/file_io.hpp"
-#include "cnn/hershey.hpp"
-#include "cnn/idx.hpp"
-#include "cnn/pen.hpp"
-#include "cnn/preprocess.hpp"
-#include "cnn/rng.hpp"
 #include "commands.hpp"
+#include "hershey_set.hpp"
 #include "text_format.hpp"
 
 namespace fs = std::filesystem;
@@ -29,177 +23,32 @@ namespace tools {
 
 namespace {
 
-// One font per distinct set of digits: Debian's 33 .jhf files hold only seven designs of the
-// numerals (rowmans, cursive and greek share futural's; rowmand futuram's; cyrillic and greekc
-// timesr's; timesrb rowmant's; scripts and scriptc timesi's; the Gothic fonts one blackletter set).
-// Single-stroke sans, double-stroke sans, serif, bold serif, italic and bold italic; the
-// blackletter set (gothiceng) is left out, as few people draw digits like that.
-const std::vector<std::string> kDefaultFonts = {"futural", "futuram", "timesr",
-                                                "rowmant", "timesi",  "timesib"};
-
-// The digits' strokes as text, to notice fonts whose digits are the same.
-std::string digits_key(const std::vector<cnn::HersheyGlyph>& font, const std::string& what) {
-    std::string key;
-    for (int d = 0; d < 10; ++d) {
-        for (const auto& stroke : cnn::hershey_digit(font, d, what).strokes) {
-            for (const auto& p : stroke)
-                key += std::to_string(int(p.x)) + "," + std::to_string(int(p.y)) + ";";
-            key += "|";
-        }
-        key += "#";
-    }
-    return key;
-}
-
 struct HersheyOptions {
     std::string output;
     int count = 3000;
     std::uint64_t seed = 1;
-    std::string font_dir = "/usr/share/hershey-fonts";
-    std::vector<std::string> fonts = kDefaultFonts;
-    int canvas = 280;
-    std::vector<float> height = {0.45f, 0.85f};  // digit height range, as fractions of the pad
-    std::vector<float> pen = {0.05f, 0.11f};     // pen width range, as fractions of the pad
+    HersheyStyle style;
 };
-
-constexpr float kPi = 3.14159265f;
-
-struct Box {
-    float x0 = 1e30f, y0 = 1e30f, x1 = -1e30f, y1 = -1e30f;
-    void add(const cnn::Point2& p) {
-        x0 = std::min(x0, p.x);
-        y0 = std::min(y0, p.y);
-        x1 = std::max(x1, p.x);
-        y1 = std::max(y1, p.y);
-    }
-};
-
-Box bounds(const std::vector<cnn::Stroke>& strokes) {
-    Box b;
-    for (const auto& s : strokes)
-        for (const auto& p : s) b.add(p);
-    return b;
-}
-
-// One digit drawn on a canvas x canvas pad. Every random choice comes from `rng`.
-cnn::GrayImage draw_digit(const cnn::HersheyGlyph& glyph, const HersheyOptions& o, cnn::Rng& rng) {
-    const int canvas = o.canvas;
-    const float side = float(canvas);
-    const float slant = rng.uniform(-0.3f, 0.3f);                       // x shift per unit of height
-    const float angle = rng.uniform(-10.0f, 10.0f) * kPi / 180.0f;      // whole-digit rotation
-    const float aspect = rng.uniform(0.8f, 1.2f);                       // width stretch
-    const float height = rng.uniform(o.height[0], o.height[1]) * side;  // digit height on the pad
-    const float pen = rng.uniform(o.pen[0], o.pen[1]) * side;           // the page's pen is 0.08
-    const float wobble = rng.uniform(0.0f, 0.03f) * height;             // a hand is not a plotter
-    const float k1 = rng.uniform(0.5f, 2.0f) * 2 * kPi / height,
-                k2 = rng.uniform(0.5f, 2.0f) * 2 * kPi / height;
-    const float p1 = rng.uniform(0, 2 * kPi), p2 = rng.uniform(0, 2 * kPi);
-
-    // Font units -> centred, stretched, slanted, rotated.
-    const Box g = bounds(glyph.strokes);
-    const float cx = (g.x0 + g.x1) / 2, cy = (g.y0 + g.y1) / 2;
-    const float ca = std::cos(angle), sa = std::sin(angle);
-    std::vector<cnn::Stroke> strokes = glyph.strokes;
-    for (auto& s : strokes)
-        for (auto& p : s) {
-            const float x = (p.x - cx) * aspect, y = p.y - cy;
-            const float xs = x + slant * y;
-            p = {ca * xs - sa * y, sa * xs + ca * y};
-        }
-    // Scale to the chosen height, but keep wide digits (and the pen) on the pad.
-    const Box t = bounds(strokes);
-    const float scale =
-        std::min(height / std::max(1e-3f, t.y1 - t.y0), (0.92f * side - pen) / std::max(1e-3f, t.x1 - t.x0));
-    for (auto& s : strokes) {
-        for (auto& p : s) p = {p.x * scale, p.y * scale};
-        s = cnn::subdivide(s, 2.0f);
-        // Pen lifts do not land exactly where the font says: each stroke moves a little.
-        const float jx = 0.012f * height * rng.normal(), jy = 0.012f * height * rng.normal();
-        for (auto& p : s) {
-            const float dx = wobble * std::sin(k1 * p.y + p1), dy = wobble * std::sin(k2 * p.x + p2);
-            p = {p.x + dx + jx, p.y + dy + jy};
-        }
-    }
-    // Anywhere on the pad where the whole digit fits.
-    const Box b = bounds(strokes);
-    const float r = pen / 2 + 1;
-    auto place = [&](float lo, float hi) {
-        const float min_shift = r - lo, max_shift = side - r - hi;
-        return min_shift < max_shift ? rng.uniform(min_shift, max_shift) : (min_shift + max_shift) / 2;
-    };
-    const float ox = place(b.x0, b.x1), oy = place(b.y0, b.y1);
-    cnn::GrayImage img{canvas, canvas, std::vector<float>(std::size_t(canvas) * canvas, 0.0f)};
-    for (auto& s : strokes) {
-        for (auto& p : s) p = {p.x + ox, p.y + oy};
-        cnn::draw_stroke(img, s, pen);
-    }
-    return img;
-}
 
 int run_hershey(const HersheyOptions& o) {
-    if (o.fonts.empty()) throw cnn::Error("--fonts is empty; name at least one Hershey font");
-    for (const auto* range : {&o.height, &o.pen})
-        if ((*range)[0] > (*range)[1])
-            throw cnn::Error("--height and --pen take MIN MAX (fractions of the pad), MIN first");
-    std::vector<std::vector<cnn::HersheyGlyph>> fonts;
-    std::vector<std::string> names;           // of `fonts`
-    std::map<std::string, std::string> seen;  // digits_key -> font name
-    for (const auto& name : o.fonts) {
-        const fs::path path = fs::path(o.font_dir) / (name + ".jhf");
-        if (!file_exists(path.string()))
-            throw cnn::Error(
-                "Hershey font '" + path.string() +
-                "' not found (install the Debian package hershey-fonts-data, or pass --font-dir)");
-        const std::vector<std::uint8_t> bytes = cnn::read_file(path.string());
-        auto font = cnn::parse_hershey(std::string(bytes.begin(), bytes.end()), path.string());
-        // Twice the same digits would only weigh that design twice.
-        const auto [it, fresh] = seen.emplace(digits_key(font, path.string()), name);
-        if (!fresh) {
-            warn("font '" + name + "' has the same digits as '" + it->second + "'; using them once");
-            continue;
-        }
-        fonts.push_back(std::move(font));
-        names.push_back(name);
-    }
-    fs::create_directories(o.output);
-
-    cnn::IdxImages images;
-    images.count = o.count;
-    images.rows = images.cols = 28;
-    images.pixels.reserve(std::size_t(o.count) * 784);
-    std::vector<std::uint8_t> labels;
+    const DigitSet set = make_hershey_digits(o.style, o.count, o.seed);
+    const std::vector<std::string> paths = write_digit_set(set, o.output, "hershey");
     std::map<std::string, int> per_font;
-    for (int i = 0; i < o.count; ++i) {
-        // One generator per image: image i is the same whatever --count is.
-        cnn::Rng rng(o.seed * 0x9E3779B97F4A7C15ull + std::uint64_t(i));
-        const int label = i % 10;
-        const std::size_t f = std::size_t(rng.below(fonts.size()));
-        const cnn::GrayImage drawing = draw_digit(cnn::hershey_digit(fonts[f], label, names[f]), o, rng);
-        const cnn::Preprocessed p = cnn::preprocess_digit(drawing);
-        if (p.empty) throw cnn::Error("internal: Hershey digit " + std::to_string(i) + " came out empty");
-        for (float v : p.pixels)
-            images.pixels.push_back(std::uint8_t(std::lround(std::clamp(v, 0.0f, 1.0f) * 255)));
-        labels.push_back(std::uint8_t(label));
-        ++per_font[names[f]];
-    }
-    const std::string images_path = (fs::path(o.output) / "hershey-images-idx3-ubyte").string();
-    const std::string labels_path = (fs::path(o.output) / "hershey-labels-idx1-ubyte").string();
-    cnn::write_idx_images(images_path, images);
-    cnn::write_idx_labels(labels_path, labels);
+    for (int g : set.group) ++per_font[set.groups[std::size_t(g)]];
     nlohmann::json m;
     m["what"] = "Hershey stroke-font digits drawn as on the page's 280x280 pad, through preprocess_digit";
     m["count"] = o.count;
     m["seed"] = o.seed;
-    m["canvas"] = o.canvas;
-    m["height"] = o.height;
-    m["pen"] = o.pen;
+    m["canvas"] = o.style.canvas;
+    m["height"] = o.style.height;
+    m["pen"] = o.style.pen;
     m["fonts"] = per_font;
     m["preprocessing"] = "mnist";
     cnn::write_file_atomic((fs::path(o.output) / "hershey.json").string(), m.dump(2) + "\n");
-    std::cout << "Wrote " << with_commas(std::size_t(o.count)) << " digits from " << fonts.size()
-              << " fonts:\n  " << images_path << "\n  " << labels_path
-              << "\nEvaluate with: digit-cnn evaluate --weights W --images " << images_path << " --labels "
-              << labels_path << "\n";
+    std::cout << "Wrote " << with_commas(std::size_t(o.count)) << " digits from " << set.groups.size()
+              << " fonts:\n  " << paths[0] << "\n  " << paths[1]
+              << "\nEvaluate with: digit-cnn evaluate --weights W --images " << paths[0] << " --labels "
+              << paths[1] << "\n";
     return 0;
 }
 
@@ -215,20 +64,20 @@ Command add_hershey_command(CLI::App& app) {
         ->check(CLI::Range(1, 1000000))
         ->capture_default_str();
     cmd->add_option("--seed", o->seed, "Seed: the same seed gives the same images")->capture_default_str();
-    cmd->add_option("--font-dir", o->font_dir, "Directory of the .jhf files")->capture_default_str();
-    cmd->add_option("--fonts", o->fonts, "Font names (file names without .jhf), comma-separated")
+    cmd->add_option("--font-dir", o->style.font_dir, "Directory of the .jhf files")->capture_default_str();
+    cmd->add_option("--fonts", o->style.fonts, "Font names (file names without .jhf), comma-separated")
         ->delimiter(',')
         ->capture_default_str();
-    cmd->add_option("--height", o->height, "Range of digit heights, as fractions of the pad: MIN MAX")
+    cmd->add_option("--height", o->style.height, "Range of digit heights, as fractions of the pad: MIN MAX")
         ->expected(2)
         ->check(CLI::Range(0.05, 1.0))
         ->capture_default_str();
-    cmd->add_option("--pen", o->pen,
+    cmd->add_option("--pen", o->style.pen,
                     "Range of pen widths, as fractions of the pad (the page draws 0.08): MIN MAX")
         ->expected(2)
         ->check(CLI::Range(0.005, 0.5))
         ->capture_default_str();
-    cmd->add_option("--canvas", o->canvas, "Side of the drawing pad in pixels")
+    cmd->add_option("--canvas", o->style.canvas, "Side of the drawing pad in pixels")
         ->check(CLI::Range(28, 2000))
         ->capture_default_str();
     return {cmd, [o] { return run_hershey(*o); }};

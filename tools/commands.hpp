@@ -22,5 +22,6 @@ Command add_summary_command(CLI::App& app);
 Command add_samples_command(CLI::App& app);
 Command add_export_command(CLI::App& app);
 Command add_hershey_command(CLI::App& app);
+Command add_robustness_command(CLI::App& app);
 
 }  // namespace tools

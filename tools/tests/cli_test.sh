@@ -369,6 +369,32 @@ resume)
     grep -qF '"resumed_from"' "$dir/split.json" || fail "the manifest does not say the run was resumed"
     ;;
 
+robustness)
+    sets=hershey,fonts,pen-thin,pen-thick,thin,thick,slant,corner,stray,conventions
+    args=(--weights "$model" --train-images "$data/train-images.idx" --train-labels "$data/train-labels.idx"
+          --test-images "$data/test-images.idx" --test-labels "$data/test-labels.idx" --count 30 --sets "$sets")
+    run robustness "${args[@]}" --write "$work/rob-a"
+    expect_status 0
+    expect_out "validation halves (for choosing models)"
+    for s in mnist ${sets//,/ }; do grep -qE "^$s +[0-9]+ " <<<"$out" || fail "no row for set $s"; done
+    grep -qE "^hershey +30 " <<<"$out" || fail "hershey set should hold 30 digits"
+    expect_out "slashed-0"
+    # Made from seeds: the same command writes the same sets; the test halves are other digits.
+    run robustness "${args[@]}" --write "$work/rob-b"
+    for f in "$work"/rob-a/*; do cmp -s "$f" "$work/rob-b/$(basename "$f")" || fail "$(basename "$f") differs between runs"; done
+    run robustness "${args[@]}" --split test --write "$work/rob-c"
+    expect_out "test halves (for reporting only)"
+    cmp -s "$work/rob-a/fonts-val-images-idx3-ubyte" "$work/rob-c/fonts-test-images-idx3-ubyte" && fail "halves equal"
+    cmp -s "$work/rob-a/pen-thin-val-images-idx3-ubyte" "$work/rob-c/pen-thin-test-images-idx3-ubyte" &&
+        fail "MNIST-derived halves equal"
+    run robustness "${args[@]}" --json
+    expect_status 0
+    python3 -c 'import json,sys; j=json.loads(sys.stdin.read()); assert len(j["sets"]) == 11, j["sets"]; assert all(0 <= s["results"][0]["accuracy"] <= 1 for s in j["sets"])' <<<"$out" ||
+        fail "bad JSON"
+    run robustness --weights "$model" --sets nonsense --train-images "$data/train-images.idx" \
+        --train-labels "$data/train-labels.idx" --count 30
+    expect_user_error "unknown robustness set 'nonsense'"
+    ;;
 hostile_files)
     # Paths that are not data files, and damaged files: one clear message each, no hang, no crash.
     run evaluate --weights "$work" --images "$data/test-images.idx" --labels "$data/test-labels.idx"

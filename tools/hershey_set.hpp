@@ -1,0 +1,30 @@
+// Digits of Hershey's stroke fonts drawn like the page's canvas drawings (a round pen on a 280x280
+// pad) with varied pen width, slant, rotation, proportions, a hand's wobble and position, through
+// the same drawn-digit preprocessing as the page. A set that is not MNIST, made from a seed.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "digit_set.hpp"
+
+namespace tools {
+
+// One font per distinct set of digits (see hershey_set.cpp for the choice).
+extern const std::vector<std::string> kHersheyDigitFonts;
+
+struct HersheyStyle {
+    std::string font_dir = "/usr/share/hershey-fonts";
+    std::vector<std::string> fonts = kHersheyDigitFonts;
+    int canvas = 280;
+    std::vector<float> height = {0.45f, 0.85f};  // digit height range, as fractions of the pad
+    std::vector<float> pen = {0.05f, 0.11f};     // pen width range, as fractions of the pad
+};
+
+// `count` digits (labels cycle 0-9), grouped by font. Image i depends only on (seed, i). Fonts with
+// the same digits as an earlier one are used once (a warning names them). Throws cnn::Error for a
+// missing font (with the Debian package to install) or bad ranges.
+DigitSet make_hershey_digits(const HersheyStyle& style, int count, std::uint64_t seed);
+
+}  // namespace tools
