@@ -72,7 +72,7 @@ void add_augment_schedule_flags(CLI::App* cmd, AugmentScheduleFlags& f) {
         ->each(turns_on)
         ->capture_default_str();
     cmd->add_option("--stroke", f.distortion.stroke,
-                    "Augmentation: largest stroke width change in 3x3 erode/dilate steps (e.g. 0.8)")
+                    "Augmentation: bolder strokes, dilation by up to this many 3x3 steps (e.g. 0.8); thinner strokes come from --redraw")
         ->check(CLI::Range(0.0, 3.0))
         ->each(turns_on)
         ->capture_default_str();

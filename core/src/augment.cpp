@@ -67,7 +67,9 @@ void style_shifts(float* img, int h, int w, const AugmentOptions& o, Rng& rng, i
         const Preprocessed p = add_stray_mark(img, w, h, rng, h);
         if (!p.empty && w == h) std::copy(p.pixels.begin(), p.pixels.end(), img);
     }
-    if (o.stroke > 0) change_stroke_width(img, img, w, h, rng.uniform(-o.stroke, o.stroke));
+    // Bolder strokes only: thinner pens come from the redraw, and thinning a bitmap is costly
+    // (it keeps the centre lines, which takes a skeleton per image).
+    if (o.stroke > 0) change_stroke_width(img, img, w, h, rng.uniform(0.0f, o.stroke));
 }
 
 void require_range(float v, float max, const char* what) {

@@ -29,7 +29,7 @@ struct AugmentOptions {
     float pen_min = 0.08f, pen_max = 0.18f;  // redraw pen width, fraction of the drawing's size
     float marks = 0.0f;   // probability that a redrawn 0, 1 or 7 gets a slash, flag or bar
     float stray = 0.0f;   // probability of a stray dot or short stroke next to the digit
-    float stroke = 0.0f;  // stroke width change in [-stroke, stroke] 3x3 steps (erode / dilate)
+    float stroke = 0.0f;  // bolder strokes: dilation by [0, stroke] 3x3 steps (thinner: redraw)
 };
 
 // Throws Error naming the first option out of range (negative ranges, scale >= 1, sigma <= 0).
