@@ -1,280 +1,142 @@
-// Ink to strokes: the ink is read into an upsampled binary grid and thinned (thinning.hpp); here the
-// thin lines are traced into a graph of paths between line ends and junctions, which is cleaned up
-// (split crossings, spurs, specks) and joined into strokes.
+// Ink to strokes: the ink is read into an upsampled binary grid and thinned (thinning.hpp), the
+// thin lines traced into polylines (skeleton_graph.hpp), and here those are finished where thinning
+// falls short of the pen's path: smoothed, lengthened at their ends, simplified, put back in the
+// middle of the ink, sharp at sharp corners.
 #include "cnn/skeleton.hpp"
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <string>
+#include <utility>
 
 #include "cnn/error.hpp"
+#include "polyline.hpp"
+#include "skeleton_graph.hpp"
 #include "thinning.hpp"
 
-namespace cnn {
+namespace cnn::skeleton {
 
 namespace {
 
-// A skeleton path between two nodes; its interior pixels are Graph::path[begin, end).
-struct Edge {
-    int a = -1, b = -1;  // end nodes; -1 for a loop without nodes (then `closed`)
-    int begin = 0, end = 0;
-    int blob = 0;
-    bool closed = false;
-    bool removed = false;
-    float length = 0;  // input pixels, node to node
-};
-
-// A line end (one pixel) or a junction (a cluster of touching pixels with 3 or more neighbours).
-struct Node {
-    double sx = 0, sy = 0;  // sum of its pixels' grid coordinates
-    int pixels = 0;
-    bool junction = false;
-    int parent = 0;  // junctions merged into one crossing point to their lowest-numbered node
-    int degree = 0;  // edge ends, counted when needed
-};
-
-struct Graph {
-    std::vector<int> path;
-    std::vector<Edge> edges;
-    std::vector<Node> nodes;
-};
-
-int find_root(std::vector<Node>& nodes, int n) {
-    while (nodes[n].parent != n) n = nodes[n].parent = nodes[nodes[n].parent].parent;
-    return n;
+// Replaces each inner point b of s (every point of a closed s, whose last point repeats its first)
+// by f(a, b, c), a and c being its neighbours as they were.
+template <class F>
+void map_inner_points(Stroke& s, bool closed, F f) {
+    closed = closed && s.size() > 3 && s.front().x == s.back().x && s.front().y == s.back().y;
+    const std::size_t n = closed ? s.size() - 1 : s.size();
+    if (n < 3) return;
+    const Stroke was = s;
+    for (std::size_t i = closed ? 0 : 1; i < (closed ? n : n - 1); ++i)
+        s[i] = f(was[(i + n - 1) % n], was[i], was[(i + 1) % n]);
+    if (closed) s[n] = s[0];
 }
 
-Point2 node_point(const Grid& grid, const Node& n) {
-    return grid.point(n.sx / n.pixels, n.sy / n.pixels);
+// Pixel centres step in stairs of 1/scale pixels; a [1 2 1] filter halves them, so that fewer
+// survive simplification. The ends stay where they are: junctions must still meet.
+void smooth(Traced& t) {
+    map_inner_points(t.points, t.closed, [](Point2 a, Point2 b, Point2 c) {
+        return Point2{(a.x + 2 * b.x + c.x) / 4, (a.y + 2 * b.y + c.y) / 4};
+    });
 }
 
-// Appends the edge's polyline (node, interior pixels, node), walked from `a` to `b` or back.
-void append_edge(const Grid& grid, const Graph& g, const Edge& e, bool forward, Stroke& out) {
-    auto add = [&](Point2 p) {
-        if (out.empty() || out.back().x != p.x || out.back().y != p.y) out.push_back(p);
+// The middle of the ink across the stroke through p (unit direction `along`). Thinning leaves a
+// band with an even number of pixels off centre by half a pixel, always to the same side, which a
+// pen as thin as MNIST's turns into a whole row of pixels more on one side than on the other. Only
+// a cut about as wide as the pen is across this one stroke: a wider one runs into another stroke
+// or along a corner, and gives nothing. The move is at most half a grid pixel, the error mended.
+std::optional<Point2> centred(Point2 p, Point2 along, float pen, const Grid& grid, float* half_width = nullptr) {
+    const Point2 n{-along.y, along.x};
+    const float left = ink_reach(grid.field, p, n), right = ink_reach(grid.field, p, {-n.x, -n.y});
+    if (half_width) *half_width = (left + right) / 2;
+    if (left + right > 1.5f * pen) return std::nullopt;
+    const float limit = 0.5f / float(grid.scale);
+    return moved(p, n, std::clamp((left - right) / 2, -limit, limit));
+}
+
+// Thinning stops short of a stroke's round end, by up to the pen's radius, and its last pixels
+// wander. The end moves on along the stroke's direction over a pen width, from the middle of the
+// ink there, until it is as far from the end of the ink as from its sides, as a pen's centre would.
+void extend_end(Stroke& s, bool back, float pen, const Grid& grid) {
+    if (s.size() < 2) return;
+    Point2& end = back ? s.back() : s.front();
+    const Point2 from = point_along(s, back, std::max(1.0f, pen));
+    const Point2 rough = direction(from, end);
+    if (rough.x == 0 && rough.y == 0) return;
+    float side = 0;
+    const Point2 tip = centred(end, rough, pen, grid, &side).value_or(end);
+    const Point2 dir = direction(centred(from, rough, pen, grid).value_or(from), tip);
+    end = tip;
+    if (dir.x == 0 && dir.y == 0) return;
+    const float ahead = ink_reach(grid.field, tip, dir);
+    end = moved(tip, dir, std::max(0.0f, ahead - side));
+}
+
+// Centres the inner points of a simplified stroke where it runs on fairly straight: at a turn of
+// more than 40 degrees, or within a pen width of a junction, a cut is not across one stroke.
+void centre_vertices(Traced& t, float pen, const Grid& grid) {
+    const Point2 ends[2] = {t.points.front(), t.points.back()};
+    auto near_junction = [&](Point2 p) {
+        return (t.junction[0] >= 0 && distance(p, ends[0]) < pen) || (t.junction[1] >= 0 && distance(p, ends[1]) < pen);
     };
-    const int first = forward ? e.a : e.b, last = forward ? e.b : e.a;
-    if (first >= 0) add(node_point(grid, g.nodes[first]));
-    for (int k = 0; k < e.end - e.begin; ++k) add(grid.pixel_point(g.path[forward ? e.begin + k : e.end - 1 - k]));
-    if (e.closed) add(grid.pixel_point(g.path[e.begin]));
-    if (last >= 0) add(node_point(grid, g.nodes[last]));
+    map_inner_points(t.points, t.closed, [&](Point2 a, Point2 b, Point2 c) {
+        if (near_junction(b) || dot(direction(a, b), direction(b, c)) < 0.75f) return b;
+        return centred(b, direction(a, c), pen, grid).value_or(b);
+    });
 }
 
-float polyline_length(const Stroke& s) {
-    float len = 0;
-    for (std::size_t i = 1; i < s.size(); ++i) len += std::hypot(s[i].x - s[i - 1].x, s[i].y - s[i - 1].y);
-    return len;
+// Thinning cuts sharp corners short. Where the simplified stroke turns by more than 60 degrees, the
+// point moves out along the bisector to where a pen's centre would turn, pen / 2 inside the ink's
+// corner (at most two pen widths: further, the ink is not this corner's).
+void sharpen_corners(Traced& t, float pen, const Grid& grid) {
+    map_inner_points(t.points, t.closed, [&](Point2 a, Point2 b, Point2 c) {
+        const Point2 u = direction(b, a), v = direction(b, c);
+        if (dot(u, v) < -0.5f) return b;
+        const Point2 out = direction({u.x + v.x, u.y + v.y}, {0, 0});
+        return moved(b, out, std::clamp(ink_reach(grid.field, b, out) - pen / 2, 0.0f, 2 * pen));
+    });
 }
 
-void measure_edges(const Grid& grid, Graph& g) {
-    Stroke scratch;
-    for (Edge& e : g.edges) {
-        scratch.clear();
-        append_edge(grid, g, e, true, scratch);
-        e.length = polyline_length(scratch);
-    }
-}
-
-// Nodes are line ends (1 neighbour) and junction clusters (touching pixels with 3+ neighbours);
-// edges follow the chains of 2-neighbour pixels between them. Chains that meet no node are loops.
-Graph trace(Grid& grid, const std::vector<int>& skeleton, const std::vector<int>& blob_of) {
-    Graph g;
-    std::vector<int> node_of(grid.ink.size(), -1);
-    std::vector<int> stack;
-    for (int i : skeleton) {
-        const int d = grid.degree(i);
-        if (node_of[i] >= 0 || d == 2 || d == 0) continue;
-        const int id = int(g.nodes.size());
-        g.nodes.push_back({});
-        g.nodes.back().parent = id;
-        g.nodes.back().junction = d >= 3;
-        node_of[i] = id;
-        stack.assign(1, i);
-        while (!stack.empty()) {
-            const int p = stack.back();
-            stack.pop_back();
-            Node& n = g.nodes[id];
-            n.sx += grid.x_of(p);
-            n.sy += grid.y_of(p);
-            ++n.pixels;
-            if (d == 1) break;
-            for (int s : grid.step) {
-                const int q = p + s;
-                if (grid.ink[q] && node_of[q] < 0 && grid.degree(q) >= 3) {
-                    node_of[q] = id;
-                    stack.push_back(q);
-                }
-            }
-        }
-    }
-
-    // Walks from pixel `from` into the unvisited chain pixel `first`; visited pixels are marked 2.
-    auto walk = [&](int start_node, int from, int first) {
-        Edge e;
-        e.a = start_node;
-        e.begin = int(g.path.size());
-        e.blob = blob_of[first];
-        int prev = from, cur = first;
-        for (;;) {
-            grid.ink[cur] = 2;
-            g.path.push_back(cur);
-            int next = -1;
-            for (int s : grid.step)
-                if (grid.ink[cur + s] && cur + s != prev) {
-                    next = cur + s;
-                    break;
-                }
-            if (next < 0) break;
-            if (node_of[next] >= 0) {
-                e.b = node_of[next];
-                break;
-            }
-            if (grid.ink[next] == 2) {  // back at the start of a loop without nodes
-                e.closed = next == first && start_node < 0;
-                break;
-            }
-            prev = cur;
-            cur = next;
-        }
-        e.end = int(g.path.size());
-        g.edges.push_back(e);
+// Junctions are off centre like the rest of the skeleton, but have no one direction to centre
+// across. Each branch's centre line is found a little way out; the junction moves (at most a grid
+// pixel) to where those lines meet, in the least-squares sense (slightly damped: branches in one
+// line say nothing about the direction along it).
+void centre_junctions(std::vector<Traced>& traced, int junctions, float pen, const Grid& grid) {
+    struct Fit {
+        double xx = 0, xy = 0, yy = 0, x = 0, y = 0;
     };
-    for (int p : skeleton) {
-        const int np = node_of[p];
-        if (np < 0) continue;
-        for (int s : grid.step) {
-            const int q = p + s;
-            if (!grid.ink[q]) continue;
-            if (node_of[q] < 0) {
-                if (grid.ink[q] == 1) walk(np, p, q);
-            } else if (node_of[q] != np && p < q) {  // two nodes touching: an edge without pixels
-                Edge e;
-                e.a = np;
-                e.b = node_of[q];
-                e.begin = e.end = int(g.path.size());
-                e.blob = blob_of[p];
-                g.edges.push_back(e);
+    std::vector<Fit> fits(std::size_t(junctions), Fit{});
+    // Far enough out to be clear of the other branches' ink, unless they meet at a sharp angle.
+    const float near = 1.5f * pen, far = near + 2;
+    for (Traced& t : traced)
+        for (int end = 0; end < 2; ++end) {
+            if (t.junction[end] < 0 || t.length < far) continue;
+            const Point2 j = end == 0 ? t.points.front() : t.points.back();
+            const Point2 q1 = point_along(t.points, end == 1, near), q2 = point_along(t.points, end == 1, far);
+            const Point2 rough = direction(q1, q2);
+            const std::optional<Point2> c1 = centred(q1, rough, pen, grid), c2 = centred(q2, rough, pen, grid);
+            if (!c1 || !c2 || distance(*c1, *c2) == 0) continue;
+            const Point2 along = direction(*c1, *c2), n{-along.y, along.x};
+            const double off = dot({c1->x - j.x, c1->y - j.y}, n);  // from the junction to the line
+            Fit& f = fits[std::size_t(t.junction[end])];
+            f.xx += n.x * n.x, f.xy += n.x * n.y, f.yy += n.y * n.y;
+            f.x += off * n.x, f.y += off * n.y;
+        }
+    std::vector<Point2> move(fits.size());
+    const double limit = 1.0 / grid.scale;
+    for (std::size_t j = 0; j < fits.size(); ++j) {
+        const Fit& f = fits[j];
+        const double a = f.xx + 0.01, b = f.xy, d = f.yy + 0.01, det = a * d - b * b;
+        const double dx = (d * f.x - b * f.y) / det, dy = (a * f.y - b * f.x) / det;
+        const double scale = std::min(1.0, limit / std::max(std::sqrt(dx * dx + dy * dy), 1e-12));
+        move[j] = {float(dx * scale), float(dy * scale)};
+    }
+    for (Traced& t : traced)
+        for (int end = 0; end < 2; ++end)
+            if (t.junction[end] >= 0) {
+                Point2& p = end == 0 ? t.points.front() : t.points.back();
+                p = moved(p, move[std::size_t(t.junction[end])], 1);
             }
-        }
-    }
-    for (int p : skeleton)
-        if (grid.ink[p] == 1 && node_of[p] < 0 && grid.degree(p) == 2) walk(-1, -1, p);
-    measure_edges(grid, g);
-    return g;
-}
-
-void count_degrees(Graph& g) {
-    for (Node& n : g.nodes) n.degree = 0;
-    for (const Edge& e : g.edges)
-        if (!e.removed && !e.closed) {
-            if (e.a >= 0) ++g.nodes[e.a].degree;
-            if (e.b >= 0) ++g.nodes[e.b].degree;
-        }
-}
-
-// Thinning splits a crossing into two junctions joined by a short edge (an X becomes two Ys) and
-// leaves tiny loops where a junction's pixels touch each other; both become one crossing point.
-void merge_crossings(const Grid& grid, Graph& g, float min_branch) {
-    for (Edge& e : g.edges) {
-        if (e.closed || e.a < 0 || e.b < 0 || !g.nodes[e.a].junction || !g.nodes[e.b].junction) continue;
-        const int ra = find_root(g.nodes, e.a), rb = find_root(g.nodes, e.b);
-        if (ra == rb || e.length >= min_branch) continue;
-        const int keep = std::min(ra, rb), gone = std::max(ra, rb);
-        g.nodes[keep].sx += g.nodes[gone].sx;
-        g.nodes[keep].sy += g.nodes[gone].sy;
-        g.nodes[keep].pixels += g.nodes[gone].pixels;
-        g.nodes[gone].parent = keep;
-        e.removed = true;
-    }
-    for (Edge& e : g.edges)
-        if (!e.closed) {
-            if (e.a >= 0) e.a = find_root(g.nodes, e.a);
-            if (e.b >= 0) e.b = find_root(g.nodes, e.b);
-        }
-    measure_edges(grid, g);
-    // A loop this small is a blot in the ink, not a hole anyone drew.
-    for (Edge& e : g.edges)
-        if (!e.closed && e.a >= 0 && e.a == e.b && e.length < 2 * min_branch) e.removed = true;
-}
-
-// The edges at each node (a loop once).
-std::vector<std::vector<int>> incident_edges(const Graph& g) {
-    std::vector<std::vector<int>> incident(g.nodes.size());
-    for (int k = 0; k < int(g.edges.size()); ++k) {
-        const Edge& e = g.edges[k];
-        if (e.removed || e.closed) continue;
-        if (e.a >= 0) incident[e.a].push_back(k);
-        if (e.b >= 0 && e.b != e.a) incident[e.b].push_back(k);
-    }
-    return incident;
-}
-
-// Removes end branches shorter than min_branch: thinning grows them from corners and blunt stroke
-// ends. A junction keeps at least two branches, the longest, so that a stroke is not cut short.
-void prune_spurs(Graph& g, float min_branch) {
-    count_degrees(g);
-    const std::vector<std::vector<int>> incident = incident_edges(g);
-    std::vector<int> spurs;
-    for (int j = 0; j < int(g.nodes.size()); ++j) {
-        if (g.nodes[j].degree < 3) continue;
-        spurs.clear();
-        for (int k : incident[j]) {
-            const Edge& e = g.edges[k];
-            const int other = e.a == j ? e.b : e.a;
-            if (other != j && e.length < min_branch && (other < 0 || g.nodes[other].degree == 1)) spurs.push_back(k);
-        }
-        const int keep = std::max(0, 2 - (g.nodes[j].degree - int(spurs.size())));
-        std::stable_sort(spurs.begin(), spurs.end(),
-                         [&](int x, int y) { return g.edges[x].length > g.edges[y].length; });
-        for (std::size_t s = std::size_t(keep); s < spurs.size(); ++s) g.edges[spurs[s]].removed = true;
-    }
-    count_degrees(g);
-}
-
-struct Traced {
-    Stroke points;
-    int blob = 0;
-    float length = 0;
-};
-
-// Joins edges through the nodes with exactly two of them: strokes run from line end or junction to
-// line end or junction. Whatever is left are loops.
-std::vector<Traced> join_edges(const Grid& grid, const Graph& g) {
-    const std::vector<std::vector<int>> incident = incident_edges(g);
-    std::vector<char> used(g.edges.size(), 0);
-    std::vector<Traced> out;
-    auto follow = [&](int node, int k) {
-        Traced t;
-        t.blob = g.edges[k].blob;
-        for (;;) {
-            const Edge& e = g.edges[k];
-            used[k] = 1;
-            const bool forward = e.a == node || e.closed;
-            append_edge(grid, g, e, forward, t.points);
-            t.length += e.length;
-            node = forward ? e.b : e.a;
-            if (node < 0 || g.nodes[node].degree != 2) break;
-            k = -1;
-            for (int next : incident[node])
-                if (!used[next]) k = next;
-            if (k < 0) break;
-        }
-        out.push_back(std::move(t));
-    };
-    for (int n = 0; n < int(g.nodes.size()); ++n)
-        if (g.nodes[n].degree != 2)
-            for (int k : incident[n])
-                if (!used[k]) follow(n, k);
-    for (int k = 0; k < int(g.edges.size()); ++k)
-        if (!used[k] && !g.edges[k].removed) follow(g.edges[k].a, k);
-    return out;
-}
-
-float segment_distance(const Point2& p, const Point2& a, const Point2& b) {
-    const float dx = b.x - a.x, dy = b.y - a.y;
-    const float len2 = dx * dx + dy * dy;
-    const float t = len2 > 0 ? std::clamp(((p.x - a.x) * dx + (p.y - a.y) * dy) / len2, 0.0f, 1.0f) : 0.0f;
-    return std::hypot(p.x - (a.x + t * dx), p.y - (a.y + t * dy));
 }
 
 // Douglas-Peucker with an explicit stack: a long skeleton must not overflow the call stack.
@@ -317,26 +179,40 @@ void check_options(const SkeletonOptions& o) {
 
 }  // namespace
 
+}  // namespace cnn::skeleton
+
+namespace cnn {
+
 std::vector<Stroke> skeleton_strokes(const float* pixels, int width, int height, const SkeletonOptions& o) {
+    using namespace skeleton;
     check_options(o);
     Grid grid = read_ink(pixels, width, height, o.threshold, o.upsample);
     if (grid.inked.empty()) return {};
     const Blobs blobs = label_blobs(grid);
-    const std::vector<int> skeleton = thin(grid);
-    Graph g = trace(grid, skeleton, blobs.label);
-    merge_crossings(grid, g, o.min_branch);
-    prune_spurs(g, o.min_branch);
-    const std::vector<Traced> traced = join_edges(grid, g);
+    const std::vector<int> thinned = thin(grid);
+    TracedSkeleton traced = trace_skeleton(grid, blobs, thinned, o.min_branch);
+    centre_junctions(traced.strokes, traced.junctions, traced.pen, grid);
 
     // A blob with (almost) no centre line is a dot or a speck of noise.
     std::vector<float> line(blobs.area.size(), 0.0f);
-    for (const Traced& t : traced) line[t.blob] += t.length;
+    std::vector<char> traced_blob(blobs.area.size(), 0);
+    for (const Traced& t : traced.strokes) line[std::size_t(t.blob)] += t.length, traced_blob[std::size_t(t.blob)] = 1;
+    std::vector<char> dot(blobs.area.size(), 0);
+    for (std::size_t b = 0; b < dot.size(); ++b) dot[b] = !traced_blob[b] || line[b] < o.min_branch;
     std::vector<Stroke> strokes;
-    for (const Traced& t : traced)
-        if (line[t.blob] >= o.min_branch) strokes.push_back(simplify(t.points, o.simplify));
+    for (Traced& t : traced.strokes) {
+        if (dot[std::size_t(t.blob)]) continue;
+        smooth(t);
+        if (t.free[0]) extend_end(t.points, false, traced.pen, grid);
+        if (t.free[1]) extend_end(t.points, true, traced.pen, grid);
+        t.points = simplify(t.points, o.simplify);
+        centre_vertices(t, traced.pen, grid);
+        sharpen_corners(t, traced.pen, grid);
+        strokes.push_back(std::move(t.points));
+    }
     const double pixel_area = double(grid.scale) * grid.scale;
-    for (std::size_t b = 0; b < line.size(); ++b)
-        if (line[b] < o.min_branch && blobs.area[b] / pixel_area >= o.min_dot_area)
+    for (std::size_t b = 0; b < dot.size(); ++b)
+        if (dot[b] && blobs.area[b] / pixel_area >= o.min_dot_area)
             strokes.push_back({grid.point(blobs.sx[b] / blobs.area[b], blobs.sy[b] / blobs.area[b])});
     return strokes;
 }

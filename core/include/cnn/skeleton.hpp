@@ -19,10 +19,13 @@ struct SkeletonOptions {
 
 // Thins an ink image (row-major, width * height, 1 = ink; NaN, infinite and negative pixels are
 // background) to a one-pixel skeleton (Zhang-Suen on the thresholded, upsampled image) and traces
-// it into strokes in the input's pixel coordinates (pixel (x, y) covers [x, x+1) x [y, y+1)).
-// Strokes run between line ends and junctions; a closed loop repeats its first point at the end;
-// a small blob is a one-point stroke (a dot). Deterministic. Throws Error for sizes beyond the
-// limits of preprocess.hpp or bad options.
+// it into strokes in the input's pixel coordinates (pixel (x, y) covers [x, x+1) x [y, y+1)),
+// placed where a round pen's centre went: in the middle of the ink, a pen radius inside its ends
+// and corners. Strokes run between line ends and junctions (junctions closer than the pen's width
+// are one); a closed loop repeats its first point at the end; a small blob is a one-point stroke
+// (a dot). Deterministic. Throws Error for sizes beyond the limits of preprocess.hpp, ink whose
+// bounding box upsampled has more than 2^22 pixels (680x680 ink at upsample 3: this is meant for
+// digit-sized images), or bad options.
 std::vector<Stroke> skeleton_strokes(const float* pixels, int width, int height, const SkeletonOptions& options = {});
 
 }  // namespace cnn
