@@ -4,7 +4,9 @@
 #include <vector>
 
 #include "cnn/error.hpp"
+#include "cnn/drawing.hpp"
 #include "cnn/preprocess.hpp"
+#include "cnn/skeleton.hpp"
 #include "targets.hpp"
 
 namespace cnn_fuzz {
@@ -66,6 +68,19 @@ void preprocess(const std::uint8_t* data, std::size_t size) {
     }
     if (out.empty) check(peak == 0.0f, "an empty result is all background");
     if (!out.empty && !custom) check(peak > 0.0f, "a digit leaves ink in the 28x28 field");
+    if (custom) return;
+
+    // The page's drawing path (pen width brought into MNIST's range) and the skeleton tracer.
+    try {
+        const cnn::Preprocessed d = cnn::preprocess_drawing(ink);
+        check(d.pixels.size() == 784 && d.empty == out.empty, "drawing path: same emptiness, 28x28");
+        for (float v : d.pixels) check(std::isfinite(v) && v >= 0.0f && v <= 1.0f, "drawing path: pixels in [0, 1]");
+        for (const auto& stroke : cnn::skeleton_strokes(ink.pixels.data(), width, height))
+            for (const auto& pt : stroke)
+                check(pt.x >= -1.0f && pt.y >= -1.0f && pt.x <= width + 1.0f && pt.y <= height + 1.0f,
+                      "skeleton points lie on the image");
+    } catch (const cnn::Error&) {
+    }
 }
 
 }  // namespace cnn_fuzz
