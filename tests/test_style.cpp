@@ -259,7 +259,7 @@ TEST_CASE("The page's drawing path: small and large drawings come out with MNIST
     CHECK(after < before - 0.5);
     // A drawing already in range goes through preprocess_digit untouched.
     PadPlacement mid;
-    mid.extent = 0.65f;
+    mid.extent = 0.55f;
     const GrayImage mid_ink = draw_on_pad(strokes, mid);
     REQUIRE(relative_pen_width(mid_ink) > range.min);
     REQUIRE(relative_pen_width(mid_ink) < range.max);

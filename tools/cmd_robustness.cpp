@@ -158,8 +158,12 @@ int run_robustness(const RobustnessOptions& o) {
             nlohmann::json s{{"set", r.name}, {"what", r.what}, {"n", r.n}, {"mean_ink", r.mean_ink}};
             auto per_model = nlohmann::json::array();
             for (const auto& ev : r.evals) {
-                std::vector<double> per_class;
-                for (int c = 0; c < 10; ++c) per_class.push_back(ev.class_accuracy(c));
+                nlohmann::json per_class = nlohmann::json::array();
+                for (int c = 0; c < 10; ++c) {
+                    int total = 0;
+                    for (int p = 0; p < 10; ++p) total += ev.count(c, p);
+                    per_class.push_back(total ? nlohmann::json(ev.class_accuracy(c)) : nlohmann::json());
+                }
                 nlohmann::json m{{"accuracy", ev.accuracy}, {"loss", ev.loss}, {"per_class", per_class}};
                 if (!r.set.groups.empty()) m["groups"] = group_report(r.set, ev);
                 per_model.push_back(m);
@@ -200,7 +204,11 @@ int run_robustness(const RobustnessOptions& o) {
             std::cout << "\n";
             for (const auto& r : results) {
                 std::cout << pad_right(r.name, 13);
-                for (int c = 0; c < 10; ++c) std::cout << format("%7.2f%%", 100.0 * r.evals[m].class_accuracy(c));
+                for (int c = 0; c < 10; ++c) {
+                    int total = 0;
+                    for (int p = 0; p < 10; ++p) total += r.evals[m].count(c, p);
+                    std::cout << (total ? format("%7.2f%%", 100.0 * r.evals[m].class_accuracy(c)) : pad_left("-", 8));
+                }
                 std::cout << "\n";
             }
         }

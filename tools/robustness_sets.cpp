@@ -121,6 +121,9 @@ DigitSet conventions_set(const RobustnessSources& s, Half h, int count) {
 
 DigitSet font_set(const RobustnessSources& s, Half h, int count) {
     const std::vector<std::string> files = handwriting_font_files(s.font_root);
+    if (files.empty())
+        throw cnn::Error("no handwriting fonts under '" + s.font_root +
+                         "' (install them with scripts/setup.sh: fonts-bwht, fonts-dkg-handwriting, ...)");
     const FontDigitSet fonts = make_font_digits(files, count, h == Half::validation ? 21 : 22);
     DigitSet set;
     set.images = fonts.pixels;
