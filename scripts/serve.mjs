@@ -7,7 +7,7 @@
 //   /              web/                       the page
 //   /generated/    build/wasm/wasm/           digit_cnn.js + digit_cnn.wasm (scripts/build-wasm.sh)
 //                  build/wasm-mt/wasm/        digit_cnn_mt.* (the threaded variant)
-//   /weights/      weights/ (or --weights-dir) pretrained weights (improved.dcnn, seed.dcnn)
+//   /weights/      weights/ (or --weights-dir) pretrained weights (robust.dcnn, improved.dcnn, seed.dcnn)
 //   /data/mnist/   data/mnist/ (or --data-dir) MNIST IDX files (scripts/get-mnist.sh), plain or .gz
 //
 // Sends COOP/COEP so that the page is cross-origin isolated (SharedArrayBuffer for a threaded
@@ -229,7 +229,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const wasmDir = opts.wasmDir ?? path.join(ROOT, 'build/wasm/wasm');
   if (!fs.existsSync(path.join(wasmDir, 'digit_cnn.wasm')))
     console.log(`digit-cnn: warning: no wasm build in ${wasmDir} (run scripts/build-wasm.sh)`);
-  for (const name of ['improved', 'seed'])
+  for (const name of ['robust', 'improved', 'seed'])
     if (!fs.existsSync(path.join(opts.weightsDir, `${name}.dcnn`)))
       console.log(`digit-cnn: warning: weights/${name}.dcnn is missing, so choosing it on the page leaves an ` +
         'untrained model (train on the page, or retrain it: see README, Results)');

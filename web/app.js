@@ -10,7 +10,7 @@ import * as ui from './ui.js';
 
 const $ = (id) => document.getElementById(id);
 const WORKER_URL = new URL('./worker.js', import.meta.url);
-// ?model=seed opens with the report's model instead of the improved one.
+// ?model=seed (or improved) opens with that model instead of the default, robust one.
 const weightsUrl = (name) => new URL(`weights/${name}.dcnn`, document.baseURI);
 const START_MODEL = PRETRAINED.find((m) => m === new URLSearchParams(location.search).get('model')) ?? PRETRAINED[0];
 const DATA_URL = new URL('data/mnist/', document.baseURI);

@@ -1,12 +1,14 @@
 // The drawing pad: pointer events (mouse, touch, pen), round anti-aliased strokes whose width is
-// a fixed fraction of the pad (about MNIST's stroke-to-digit ratio for a digit that fills most of
-// the pad), dark ink on a transparent canvas, which core's ink_from_rgba reads as ink on paper.
+// a fixed fraction of the pad, dark ink on a transparent canvas, which core's ink_from_rgba reads
+// as ink on paper. The pen is thin (5% of the pad): core's preprocess_drawing thickens a large
+// drawing's strokes to MNIST's width, while a small drawing keeps its loops open (a bolder pen
+// fills them, and nothing can recover them afterwards).
 //
 // Events: "change" after ink is added, "clear" when emptied, "strokestart" when a stroke begins.
 const INK = '#15171c';
 
 export class DrawingPad extends EventTarget {
-  constructor(canvas, { strokeFraction = 0.08 } = {}) {
+  constructor(canvas, { strokeFraction = 0.05 } = {}) {
     super();
     this.canvas = canvas;
     this.ctx = canvas.getContext('2d', { willReadFrequently: true });

@@ -19,7 +19,7 @@ before(async () => {
   const weightsDir = await testWeightsDir();
   ({ server, url } = await startServer({ port: 0, weightsDir }));
   // Weights trained by the tests themselves (no shipped weights) exist only for the seed model.
-  if (!fs.existsSync(path.join(weightsDir, 'improved.dcnn'))) url += '?model=seed';
+  if (!fs.existsSync(path.join(weightsDir, 'robust.dcnn'))) url += '?model=seed';
   browser = await launchBrowser();
   mnist = await mnistTest();
 });
@@ -90,7 +90,7 @@ test('the page loads without errors, serves wasm properly and prompts for a digi
 test('the page weighs less than 2 MB transferred (wasm + js + css + html + default weights)', async () => {
   const web = path.join(ROOT, 'web');
   const files = fs.readdirSync(web).filter((f) => /\.(js|html|css)$/.test(f)).map((f) => f === 'index.html' ? '' : f);
-  files.push('generated/digit_cnn.js', 'generated/digit_cnn.wasm', 'weights/improved.dcnn');
+  files.push('generated/digit_cnn.js', 'generated/digit_cnn.wasm', 'weights/robust.dcnn');
   const rows = [];
   for (const f of files) {
     const get = (encoding) => new Promise((resolve, reject) => {
@@ -142,30 +142,73 @@ test('MNIST test digits traced on the canvas with the mouse are recognised', asy
   await page.context().close();
 });
 
-test('the improved model opens by default; the seed model is one click (or ?model=seed) away', async (t) => {
+test('a digit drawn small in a corner reaches the network like one that fills the pad', async () => {
+  const page = await openPage(browser, url);
+  // The network's input as the page shows it (#input28): total ink, and the pixels themselves.
+  const input = () => page.evaluate(() => {
+    const c = document.getElementById('input28');
+    const d = c.getContext('2d').getImageData(0, 0, 28, 28).data;
+    return Array.from({ length: 784 }, (_, i) => d[4 * i] / 255);
+  });
+  const rows = [];
+  for (const idx of firstOfEach()) {
+    const strokes = digitStrokes(mnist.pixels, idx * 784);
+    await page.click('#clear');
+    await drawStrokes(page, strokes, { area: [0.04, 0.04, 0.92] });
+    const big = { probs: await settledProbs(page), ink: await input() };
+    await page.click('#clear');
+    await drawStrokes(page, strokes, { area: [0.62, 0.64, 0.32] });  // a third of the pad, bottom right
+    const small = { probs: await settledProbs(page), ink: await input() };
+    if (mnist.labels[idx] === 8) await page.locator('.play').screenshot({ path: artifact('drawn-small-8.png') });
+    const sum = (a) => a.reduce((x, y) => x + y, 0);
+    const argmax = (p) => p.indexOf(Math.max(...p));
+    rows.push({ truth: mnist.labels[idx], big: argmax(big.probs), small: argmax(small.probs),
+      inkBig: sum(big.ink) / 784, inkSmall: sum(small.ink) / 784 });
+  }
+  console.log('small vs big drawings:', JSON.stringify(rows.map((r) => ({ ...r, inkBig: r.inkBig.toFixed(3), inkSmall: r.inkSmall.toFixed(3) }))));
+  // The page's pen is a fixed 5% of the pad: without pen normalisation a third-size digit would
+  // carry about three times the ink of a full-size one. Now both stay within MNIST's range.
+  for (const r of rows) {
+    assert.ok(r.inkSmall < 1.6 * r.inkBig, `digit ${r.truth}: ${r.inkSmall.toFixed(3)} vs ${r.inkBig.toFixed(3)} ink`);
+    assert.ok(r.inkSmall > 0.05 && r.inkSmall < 0.22, `digit ${r.truth}: small drawing ink ${r.inkSmall.toFixed(3)}`);
+  }
+  const same = rows.filter((r) => r.small === r.big).length, right = rows.filter((r) => r.small === r.truth).length;
+  assert.ok(same >= 8 && right >= 8, `small drawings: ${same}/10 read as the big ones, ${right}/10 right`);
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test('the robust model opens by default; improved and seed are one click (or ?model=seed) away', async (t) => {
   if (url.includes('?model=')) return t.skip('no shipped weights');
   const page = await openPage(browser, url);
   const pressed = () => page.$$eval('[data-pretrained]', (cs) => cs.filter((c) => c.getAttribute('aria-pressed') === 'true').map((c) => c.dataset.pretrained));
-  assert.match(await page.textContent('#model-source'), /^pretrained: improved/);
+  assert.match(await page.textContent('#model-source'), /^pretrained: robust/);
   assert.equal(await page.textContent('#model-params'), '243,466');
   assert.match(await page.textContent('#model-accuracy'), /^99\.\d+%$/);
-  assert.deepEqual(await pressed(), ['improved']);
+  assert.deepEqual(await pressed(), ['robust']);
   const idx = mnist.labels.indexOf(4);
   const strokes = digitStrokes(mnist.pixels, idx * 784);
-  const improved = await drawAndRead(page, strokes);
+  const robust = await drawAndRead(page, strokes);
+  assert.equal(robust.indexOf(Math.max(...robust)), 4);
+  const robustBench = await page.evaluate(() => window.digitCnn.benchmark(400));
+
+  await page.click('[data-pretrained="improved"]');
+  await page.waitForFunction(() => document.getElementById('model-source').textContent.startsWith('pretrained: improved'));
+  assert.deepEqual(await pressed(), ['improved']);
+  const improved = await settledProbs(page);
+  assert.notDeepEqual(improved, robust);
   assert.equal(improved.indexOf(Math.max(...improved)), 4);
-  const improvedBench = await page.evaluate(() => window.digitCnn.benchmark(400));
 
   await page.click('[data-pretrained="seed"]');
   await page.waitForFunction(() => document.getElementById('model-source').textContent.startsWith('pretrained: seed'));
   assert.equal(await page.textContent('#model-params'), '411,626');
   assert.deepEqual(await pressed(), ['seed']);
   const seed = await settledProbs(page);  // the drawing is classified again by the new model
-  assert.notDeepEqual(seed, improved);
+  assert.notDeepEqual(seed, robust);
   assert.equal(seed.indexOf(Math.max(...seed)), 4);
   const seedBench = await page.evaluate(() => window.digitCnn.benchmark(400));
-  console.log(`inference per digit in Chromium: improved ${improvedBench.msPerPredict.toFixed(3)} ms, ` +
-    `seed ${seedBench.msPerPredict.toFixed(3)} ms predict; preprocess + predict ${improvedBench.msPerDigit.toFixed(3)} / ` +
+  console.log(`inference per digit in Chromium: robust ${robustBench.msPerPredict.toFixed(3)} ms, ` +
+    `seed ${seedBench.msPerPredict.toFixed(3)} ms predict; preprocess + predict ${robustBench.msPerDigit.toFixed(3)} / ` +
     `${seedBench.msPerDigit.toFixed(3)} ms`);
   await page.locator('#model').screenshot({ path: artifact('model-seed.png') });
   assert.deepEqual(page.errors, []);
