@@ -58,9 +58,7 @@ cnn::Dataset load_folder(const std::string& dir, const cnn::Model& model, Cleanu
     if (ec) throw cnn::Error("cannot list '" + dir + "': " + ec.message());
     std::sort(files.begin(), files.end());
 
-    cnn::PreprocessOptions pre;
-    pre.size = in.h;
-    pre.box = std::max(1, int(std::lround(in.h * 20.0 / 28.0)));
+    const cnn::PreprocessOptions pre = cnn::mnist_options(in.h);
     cnn::Dataset d;
     d.shape = in;
     for (const auto& f : files) {

@@ -91,9 +91,7 @@ int digit_side(const cnn::Model& model) {
 
 int predict_files(cnn::Model& model, const PredictOptions& o) {
     const int side = digit_side(model);
-    cnn::PreprocessOptions pre;
-    pre.size = side;
-    pre.box = std::max(1, int(std::lround(side * 20.0 / 28.0)));  // MNIST: 20 of 28
+    const cnn::PreprocessOptions pre = cnn::mnist_options(side);
     const int k = model.classes();
     std::vector<std::string> empty, json_items;
     std::vector<float> probs(static_cast<std::size_t>(k));

@@ -42,10 +42,7 @@ GrayImage draw_on_pad(const std::vector<Stroke>& strokes, const PadPlacement& o)
 }
 
 Preprocessed draw_digit(const std::vector<Stroke>& strokes, const PadPlacement& placement, int size) {
-    PreprocessOptions pre;
-    pre.size = size;
-    pre.box = std::max(1, int(std::lround(size * 20.0 / 28.0)));
-    return preprocess_digit(draw_on_pad(strokes, placement), pre);
+    return preprocess_digit(draw_on_pad(strokes, placement), mnist_options(size));
 }
 
 }  // namespace cnn

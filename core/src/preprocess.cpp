@@ -80,6 +80,13 @@ void centre_of_mass(const GrayImage& img, double& cx, double& cy) {
     cy = my / m;
 }
 
+PreprocessOptions mnist_options(int size) {
+    PreprocessOptions o;
+    o.size = size;
+    o.box = std::max(1, int(std::lround(size * 20.0 / 28.0)));
+    return o;
+}
+
 Preprocessed preprocess_digit(const GrayImage& ink, const PreprocessOptions& o) {
     check_drawing_size(ink.width, ink.height);
     if (ink.pixels.size() != std::size_t(ink.width) * std::size_t(ink.height))

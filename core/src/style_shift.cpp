@@ -30,13 +30,6 @@ GrayImage embed(const float* pixels, int w, int h, int margin) {
     return img;
 }
 
-PreprocessOptions options_for(int size) {
-    PreprocessOptions pre;
-    pre.size = size;
-    pre.box = std::max(1, int(std::lround(size * 20.0 / 28.0)));
-    return pre;
-}
-
 }  // namespace
 
 Preprocessed slant_digit(const float* pixels, int w, int h, float shear, int size) {
@@ -56,7 +49,7 @@ Preprocessed slant_digit(const float* pixels, int w, int h, float shear, int siz
             out.pixels[std::size_t(y) * src.width + x] = (1.0f - f) * at(x0) + f * at(x0 + 1);
         }
     }
-    return preprocess_digit(out, options_for(size));
+    return preprocess_digit(out, mnist_options(size));
 }
 
 Preprocessed add_stray_mark(const float* pixels, int w, int h, Rng& rng, int size) {
@@ -100,7 +93,7 @@ Preprocessed add_stray_mark(const float* pixels, int w, int h, Rng& rng, int siz
         mark.push_back(end);
     }
     draw_stroke(img, mark, pen);
-    return preprocess_digit(img, options_for(size));
+    return preprocess_digit(img, mnist_options(size));
 }
 
 }  // namespace cnn

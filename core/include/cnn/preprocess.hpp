@@ -40,6 +40,9 @@ struct Preprocessed {
 // whose pixel count does not match its size, one beyond the limits above, or bad options.
 Preprocessed preprocess_digit(const GrayImage& ink, const PreprocessOptions& options = {});
 
+// MNIST's proportions for a size x size output: the ink's box is 20/28 of the side (at least 1).
+PreprocessOptions mnist_options(int size);
+
 // Canvas RGBA to ink. The canvas is drawn dark on light (or on transparent): ink = 1 - luminance,
 // with transparent pixels treated as background. rgba must hold width * height * 4 bytes; sizes
 // beyond the limits above are refused.
