@@ -9,6 +9,7 @@
 #include "cnn/error.hpp"
 #include "cnn/file_io.hpp"
 #include "cnn/hershey.hpp"
+#include "cnn/pad.hpp"
 #include "cnn/pen.hpp"
 #include "cnn/preprocess.hpp"
 #include "cnn/rng.hpp"
@@ -47,23 +48,6 @@ std::string digits_key(const std::vector<cnn::HersheyGlyph>& font, const std::st
 
 constexpr float kPi = 3.14159265f;
 
-struct Box {
-    float x0 = 1e30f, y0 = 1e30f, x1 = -1e30f, y1 = -1e30f;
-    void add(const cnn::Point2& p) {
-        x0 = std::min(x0, p.x);
-        y0 = std::min(y0, p.y);
-        x1 = std::max(x1, p.x);
-        y1 = std::max(y1, p.y);
-    }
-};
-
-Box bounds(const std::vector<cnn::Stroke>& strokes) {
-    Box b;
-    for (const auto& s : strokes)
-        for (const auto& p : s) b.add(p);
-    return b;
-}
-
 // One digit drawn on a canvas x canvas pad. Every random choice comes from `rng`.
 cnn::GrayImage draw_digit(const cnn::HersheyGlyph& glyph, const HersheyStyle& o, cnn::Rng& rng) {
     const int canvas = o.canvas;
@@ -79,7 +63,7 @@ cnn::GrayImage draw_digit(const cnn::HersheyGlyph& glyph, const HersheyStyle& o,
     const float p1 = rng.uniform(0, 2 * kPi), p2 = rng.uniform(0, 2 * kPi);
 
     // Font units -> centred, stretched, slanted, rotated.
-    const Box g = bounds(glyph.strokes);
+    const cnn::StrokeBox g = cnn::stroke_box(glyph.strokes);
     const float cx = (g.x0 + g.x1) / 2, cy = (g.y0 + g.y1) / 2;
     const float ca = std::cos(angle), sa = std::sin(angle);
     std::vector<cnn::Stroke> strokes = glyph.strokes;
@@ -90,7 +74,7 @@ cnn::GrayImage draw_digit(const cnn::HersheyGlyph& glyph, const HersheyStyle& o,
             p = {ca * xs - sa * y, sa * xs + ca * y};
         }
     // Scale to the chosen height, but keep wide digits (and the pen) on the pad.
-    const Box t = bounds(strokes);
+    const cnn::StrokeBox t = cnn::stroke_box(strokes);
     const float scale =
         std::min(height / std::max(1e-3f, t.y1 - t.y0), (0.92f * side - pen) / std::max(1e-3f, t.x1 - t.x0));
     for (auto& s : strokes) {
@@ -104,7 +88,7 @@ cnn::GrayImage draw_digit(const cnn::HersheyGlyph& glyph, const HersheyStyle& o,
         }
     }
     // Anywhere on the pad where the whole digit fits.
-    const Box b = bounds(strokes);
+    const cnn::StrokeBox b = cnn::stroke_box(strokes);
     const float r = pen / 2 + 1;
     auto place = [&](float lo, float hi) {
         const float min_shift = r - lo, max_shift = side - r - hi;
