@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "cnn/error.hpp"
+#include "cnn/stroke_width.hpp"
 
 namespace cnn {
 
@@ -40,27 +41,6 @@ float width_pixels(const std::vector<float>& px) {
     return float(2.0 * area / (double(edges) * kPi / 4.0));
 }
 
-// Grayscale erosion (min) or dilation (max) over a disk of `radius` pixels.
-std::vector<float> morph_disk(const std::vector<float>& px, float radius, bool dilate) {
-    const int r = int(std::ceil(radius));
-    std::vector<std::pair<int, int>> disk;
-    for (int dy = -r; dy <= r; ++dy)
-        for (int dx = -r; dx <= r; ++dx)
-            if (float(dx * dx + dy * dy) <= radius * radius) disk.push_back({dx, dy});
-    std::vector<float> out(px.size());
-    for (int y = 0; y < kSide; ++y)
-        for (int x = 0; x < kSide; ++x) {
-            float v = dilate ? 0.0f : 1.0f;
-            for (const auto& [dx, dy] : disk) {
-                const int xx = x + dx, yy = y + dy;
-                const float p = (xx < 0 || yy < 0 || xx >= kSide || yy >= kSide) ? 0.0f : px[std::size_t(yy) * kSide + xx];
-                v = dilate ? std::max(v, p) : std::min(v, p);
-            }
-            out[std::size_t(y) * kSide + x] = v;
-        }
-    return out;
-}
-
 }  // namespace
 
 float relative_pen_width(const GrayImage& ink) {
@@ -82,7 +62,9 @@ Preprocessed preprocess_drawing(const GrayImage& ink, const PenRange& range, con
     const float target = std::clamp(width, range.min, range.max);
     const float radius = std::fabs(width - target) * float(kBox) / (2.0f * (1.0f - target));
     if (radius < 0.5f) return preprocess_digit(ink, options);
-    return preprocess_digit(GrayImage{kSide, kSide, morph_disk(m.pixels, radius, width < target)}, options);
+    GrayImage adjusted{kSide, kSide, std::vector<float>(m.pixels.size())};
+    morph_disk(m.pixels.data(), adjusted.pixels.data(), kSide, kSide, radius, width < target);
+    return preprocess_digit(adjusted, options);
 }
 
 }  // namespace cnn

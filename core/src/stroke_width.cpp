@@ -11,27 +11,23 @@
 
 namespace cnn {
 
-namespace {
-
-// One 3x3 step: max over the square (dilate) or min over the cross (erode); outside is background.
-void morph_step(const std::vector<float>& in, std::vector<float>& out, int w, int h, bool dilate) {
-    const auto at = [&](int x, int y) {
-        return (x < 0 || y < 0 || x >= w || y >= h) ? 0.0f : in[std::size_t(y) * w + x];
-    };
+void morph_disk(const float* in, float* out, int w, int h, float radius, bool dilate) {
+    const int r = int(std::ceil(radius));
+    std::vector<std::pair<int, int>> disk;
+    for (int dy = -r; dy <= r; ++dy)
+        for (int dx = -r; dx <= r; ++dx)
+            if (float(dx * dx + dy * dy) <= radius * radius) disk.push_back({dx, dy});
     for (int y = 0; y < h; ++y)
         for (int x = 0; x < w; ++x) {
-            float v = at(x, y);
-            if (dilate) {
-                for (int dy = -1; dy <= 1; ++dy)
-                    for (int dx = -1; dx <= 1; ++dx) v = std::max(v, at(x + dx, y + dy));
-            } else {
-                v = std::min({v, at(x - 1, y), at(x + 1, y), at(x, y - 1), at(x, y + 1)});
+            float v = dilate ? 0.0f : 1.0f;
+            for (const auto& [dx, dy] : disk) {
+                const int xx = x + dx, yy = y + dy;
+                const float p = (xx < 0 || yy < 0 || xx >= w || yy >= h) ? 0.0f : in[std::size_t(yy) * w + xx];
+                v = dilate ? std::max(v, p) : std::min(v, p);
             }
             out[std::size_t(y) * w + x] = v;
         }
 }
-
-}  // namespace
 
 void change_stroke_width(const float* in, float* out, int w, int h, float amount) {
     if (w <= 0 || h <= 0) throw Error("change_stroke_width: image is " + std::to_string(w) + "x" + std::to_string(h));
@@ -43,7 +39,8 @@ void change_stroke_width(const float* in, float* out, int w, int h, float amount
     const bool dilate = amount > 0;
     float left = std::fabs(amount);
     while (left > 0.0f) {
-        morph_step(cur, next, w, h, dilate);
+        // One 3x3 step: the square when dilating, the cross when eroding.
+        morph_disk(cur.data(), next.data(), w, h, dilate ? 1.5f : 1.0f, dilate);
         const float f = std::min(1.0f, left);
         for (std::size_t i = 0; i < n; ++i) cur[i] = (1.0f - f) * cur[i] + f * next[i];
         left -= 1.0f;

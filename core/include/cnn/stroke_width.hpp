@@ -13,4 +13,9 @@ namespace cnn {
 // |amount| <= 3. `in` and `out` may be the same buffer.
 void change_stroke_width(const float* in, float* out, int w, int h, float amount);
 
+// Grayscale erosion (min) or dilation (max) of a w x h image with values in [0, 1] over a disk of
+// `radius` pixels (pixels at distance <= radius; 1: the 3x3 cross, sqrt(2): the 3x3 square);
+// outside the image is background. `in` and `out` must not overlap.
+void morph_disk(const float* in, float* out, int w, int h, float radius, bool dilate);
+
 }  // namespace cnn
