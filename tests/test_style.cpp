@@ -265,5 +265,15 @@ TEST_CASE("The page's drawing path: small and large drawings come out with MNIST
     REQUIRE(relative_pen_width(mid_ink) < range.max);
     CHECK(preprocess_drawing(mid_ink).pixels == preprocess_digit(mid_ink).pixels);
     CHECK(preprocess_drawing(GrayImage{10, 10, std::vector<float>(100, 0.0f)}).empty);
+    // Faint ink around one solid pixel measures wider than any pen; eroding it would leave nothing,
+    // so it goes through unchanged (found by fuzz_preprocess).
+    GrayImage faint{50, 50, std::vector<float>(2500, 0.0f)};
+    for (int y = 5; y < 45; ++y)
+        for (int x = 5; x < 45; ++x) faint.pixels[std::size_t(y) * 50 + x] = 0.1f;
+    faint.pixels[20 * 50 + 20] = 1.0f;
+    REQUIRE(relative_pen_width(faint) > range.max);
+    const Preprocessed f = preprocess_drawing(faint);
+    CHECK_FALSE(f.empty);
+    CHECK(f.pixels == preprocess_digit(faint).pixels);
     CHECK_THROWS_AS(preprocess_drawing(mid_ink, PenRange{0.2f, 0.1f}), Error);
 }

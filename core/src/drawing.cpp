@@ -64,7 +64,10 @@ Preprocessed preprocess_drawing(const GrayImage& ink, const PenRange& range, con
     if (radius < 0.5f) return preprocess_digit(ink, options);
     GrayImage adjusted{kSide, kSide, std::vector<float>(m.pixels.size())};
     morph_disk(m.pixels.data(), adjusted.pixels.data(), kSide, kSide, radius, width < target);
-    return preprocess_digit(adjusted, options);
+    // Faint ink with few solid pixels measures far wider than any pen and erodes to nothing: such
+    // a drawing is not pen strokes, so it goes through unchanged rather than becoming empty.
+    Preprocessed out = preprocess_digit(adjusted, options);
+    return out.empty ? preprocess_digit(ink, options) : out;
 }
 
 }  // namespace cnn

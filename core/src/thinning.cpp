@@ -65,7 +65,7 @@ constexpr std::uint64_t kMaxGridPixels = std::uint64_t(1) << 22;
 
 // NaN, infinities and negatives are background. `&`, not `&&`, here and below: no branches.
 float ink_value(float v) {
-    return (v > 0) & (v < std::numeric_limits<float>::infinity()) ? v : 0.0f;
+    return ((v > 0) & (v < std::numeric_limits<float>::infinity())) ? v : 0.0f;
 }
 
 // Bilinear sampling positions along one axis: upsampled pixel j of the region starting at input
@@ -267,14 +267,14 @@ std::vector<int> thin(Grid& grid) {
             gone[n_gone] = i;
             n_gone += goes;
             next[n_next] = i;
-            n_next += !goes & (l < 2);
+            n_next += int(!goes) & int(l < 2);
         }
         for (std::size_t k = 0; k < n_gone; ++k) ink[std::size_t(gone[k])] = 0;  // the pass is parallel
         for (std::size_t k = 0; k < n_gone; ++k)
             for (int s : grid.step) {
                 const std::size_t q = std::size_t(gone[k] + s);
                 next[n_next] = int(q);
-                n_next += (ink[q] != 0) & (looked[q] == 2);
+                n_next += int(ink[q] != 0) & int(looked[q] == 2);
                 looked[q] = 0;
             }
         todo.swap(next);

@@ -24,7 +24,9 @@ struct PenRange {
 float relative_pen_width(const GrayImage& ink);
 
 // preprocess_digit, after eroding or dilating (with a disk) a drawing whose relative_pen_width is
-// outside `range` to the nearest width inside it. Throws as preprocess_digit does.
+// outside `range` to the nearest width inside it; a drawing that erosion would leave empty is
+// preprocessed unchanged, so the result is empty exactly when preprocess_digit's is. Throws as
+// preprocess_digit does.
 Preprocessed preprocess_drawing(const GrayImage& ink, const PenRange& range = {},
                                 const PreprocessOptions& options = {});
 
