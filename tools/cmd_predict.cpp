@@ -12,6 +12,7 @@
 #include "cnn/idx.hpp"
 #include "cnn/input_preprocessing.hpp"
 #include "cnn/loss.hpp"
+#include "cnn/reject.hpp"
 #include "commands.hpp"
 #include "image_io.hpp"
 #include "model_input.hpp"
@@ -27,6 +28,7 @@ struct PredictOptions {
     std::string idx;
     int count = 0;
     bool json = false;
+    cnn::RejectRule reject;  // from the weights' metadata
     bool show = false;
     int threads = 2;
     Cleanup cleanup = Cleanup::photo;
@@ -74,10 +76,21 @@ void print_bars(const float* p, int k) {
     const int best = cnn::argmax(p, k);
     for (int c = 0; c < k; ++c) {
         const int len = int(std::lround(double(p[c]) * width));
-        std::cout << format("  %d %s %s%s %6.2f%%\n", c, c == best ? ">" : " ",
+        const std::string label = k == 11 && c == cnn::kNotDigitClass ? "not a digit" : std::to_string(c);
+        std::cout << format("  %s %s %s%s %6.2f%%\n", label.c_str(), c == best ? ">" : " ",
                             std::string(std::size_t(len), '#').c_str(),
                             std::string(std::size_t(width - len), '.').c_str(), 100.0 * p[c]);
     }
+}
+
+// The decision for a digit model (10 outputs, or 11 with "not a digit"); any other model's answer
+// is its most probable class.
+cnn::Answer answer_for(const float* probs, int k, const cnn::RejectRule& rule) {
+    if (k == 10 || k == 11) return cnn::decide_probabilities(probs, k, rule);
+    cnn::Answer a;
+    a.is_digit = true;
+    a.best = cnn::argmax(probs, k);
+    return a;
 }
 
 // The network must take square grayscale images for the drawn-digit preprocessing to apply.
@@ -108,11 +121,13 @@ int predict_files(cnn::Model& model, const PredictOptions& o) {
         }
         cnn::apply_input_preprocessing(o.input, in.pixels.data(), in.size, in.size);
         model.predict(in.pixels.data(), 1, probs.data());
-        const int best = cnn::argmax(probs.data(), k);
+        const cnn::Answer a = answer_for(probs.data(), k, o.reject);
         if (o.json) {
-            json_items.push_back("{\"file\": " + json_string(path) +
-                                 ", \"empty\": false, \"prediction\": " + std::to_string(best) +
-                                 ", \"probabilities\": " + probs_json(probs.data(), k) + "}");
+            json_items.push_back("{\"file\": " + json_string(path) + ", \"empty\": false, \"is_digit\": " +
+                                 (a.is_digit ? "true" : "false") + ", \"prediction\": " +
+                                 (a.is_digit ? std::to_string(a.best) : "null") +
+                                 ", \"best_guesses\": [" + std::to_string(a.best) + ", " + std::to_string(a.second) +
+                                 "], \"probabilities\": " + probs_json(probs.data(), k) + "}");
             continue;
         }
         std::cout << path << format(" (%dx%d, ", img.ink.width, img.ink.height)
@@ -123,7 +138,11 @@ int predict_files(cnn::Model& model, const PredictOptions& o) {
                   << ")\n";
         if (o.show) print_ascii(in.pixels, in.size);
         print_bars(probs.data(), k);
-        std::cout << format("Prediction: %d (%.1f%%)\n", best, 100.0 * probs[std::size_t(best)]);
+        if (a.is_digit)
+            std::cout << format("Prediction: %d (%.1f%%)\n", a.best, 100.0 * probs[std::size_t(a.best)]);
+        else
+            std::cout << format("Prediction: not a digit? Best guesses %d (%.1f%%) or %d (%.1f%%)\n", a.best,
+                                100.0 * probs[std::size_t(a.best)], a.second, 100.0 * probs[std::size_t(a.second)]);
         if (&path != &o.images.back()) std::cout << "\n";
     }
     if (o.json) {
@@ -180,6 +199,10 @@ int run_predict(PredictOptions o) {
     std::string metadata;
     cnn::Model model = load_model(o.weights, &metadata);
     o.input = input_preprocessing_of(o.weights, metadata);
+    o.reject = cnn::reject_rule_from_metadata(metadata);
+    if (model.classes() != 10 && model.classes() != 11 && o.reject.threshold > 0)
+        throw cnn::Error("'" + o.weights + "' has a reject rule but " + std::to_string(model.classes()) +
+                         " outputs; a digit model has 10 or 11");
     return o.idx.empty() ? predict_files(model, o) : predict_idx(model, o);
 }
 

@@ -94,8 +94,10 @@ int run_robustness(const RobustnessOptions& o) {
     for (const auto& w : o.weights) {
         std::string metadata;
         cnn::Model m = load_model(w, &metadata);
-        if (m.input_shape() != cnn::Shape{28, 28, 1} || m.classes() != 10)
-            throw cnn::Error("'" + w + "' is not a 28x28 digit classifier (input " + m.input_shape().str() + ")");
+        // An eleventh output ("not a digit") counts as a misreading of a digit.
+        if (m.input_shape() != cnn::Shape{28, 28, 1} || (m.classes() != 10 && m.classes() != 11))
+            throw cnn::Error("'" + w + "' is not a 28x28 digit classifier (input " + m.input_shape().str() + ", " +
+                             std::to_string(m.classes()) + " outputs)");
         models.push_back({w, std::move(m), input_preprocessing_of(w, metadata)});
     }
     RobustnessSources sources;

@@ -20,6 +20,7 @@
 #include "cnn/spec.hpp"
 #include "cnn/trainer.hpp"
 #include "cnn/weights_io.hpp"
+#include "cnn/reject.hpp"
 #include "commands.hpp"
 #include "history_io.hpp"
 #include "progress_bar.hpp"
@@ -50,6 +51,7 @@ struct TrainCliOptions {
     std::string output;
     std::string resume;   // checkpoint to continue from
     int max_batches = 0;  // stop (resumably) after this many batches; 0 = no limit
+    std::string negatives;  // folder with negatives-{train,val} IDX files (class 10: not a digit)
     std::string command_line;
 };
 
@@ -63,7 +65,7 @@ struct RecordedOption {
 const RecordedOption kRecordedOptions[] = {
     {"spec", true}, {"batch", true}, {"lr", true}, {"optimizer", true}, {"momentum", true}, {"seed", true},
     {"validation-split", true}, {"patience", true}, {"no-restore-best", true}, {"limit", true},
-    {"label-smoothing", true}, {"deskew", true}, {"epochs", false}, {"threads", false}, {"train-images", false},
+    {"label-smoothing", true}, {"deskew", true}, {"negatives", true}, {"epochs", false}, {"threads", false}, {"train-images", false},
     {"train-labels", false}, {"test-images", false}, {"test-labels", false}, {"output", false},
 };
 
@@ -78,7 +80,7 @@ nlohmann::json options_json(const TrainCliOptions& o) {
     nlohmann::json j = {{"spec", o.spec}, {"batch", o.batch}, {"lr", o.lr}, {"optimizer", o.optimizer},
             {"momentum", o.momentum}, {"seed", o.seed}, {"validation-split", o.validation_split},
             {"patience", o.patience}, {"no-restore-best", o.no_restore_best}, {"limit", o.limit},
-            {"label-smoothing", o.label_smoothing}, {"deskew", o.deskew}, {"epochs", o.epochs}, {"threads", o.threads},
+            {"label-smoothing", o.label_smoothing}, {"deskew", o.deskew}, {"negatives", o.negatives}, {"epochs", o.epochs}, {"threads", o.threads},
             {"train-images", o.train_images}, {"train-labels", o.train_labels},
             {"test-images", o.test_images}, {"test-labels", o.test_labels}, {"output", o.output}};
     j.update(augment_schedule_json(o.augment_schedule));
@@ -98,6 +100,7 @@ void set_option(TrainCliOptions& o, const std::string& flag, const nlohmann::jso
     else if (flag == "limit") o.limit = v.get<int>();
     else if (flag == "label-smoothing") o.label_smoothing = v.get<double>();
     else if (flag == "deskew") o.deskew = v.get<bool>();
+    else if (flag == "negatives") o.negatives = v.get<std::string>();
     else if (flag == "epochs") o.epochs = v.get<int>();
     else if (flag == "threads") o.threads = v.get<int>();
     else if (flag == "train-images") o.train_images = v.get<std::string>();
@@ -279,6 +282,20 @@ int run_train(TrainCliOptions o, const std::set<std::string>& given) {
         std::tie(train, validation) = cnn::split_validation(data, o.validation_split);
     }
     cnn::Model model = o.resume.empty() ? cnn::Model::from_spec(o.spec, o.seed) : std::move(resumed.model);
+    if (!o.negatives.empty()) {
+        // Drawings that are not a digit, as class 10: training's own part joins the training
+        // data, the validation half the validation data (the sets use different fonts).
+        if (model.classes() != cnn::kNotDigitClass + 1)
+            throw cnn::Error("--negatives needs a model with 11 outputs (ten digits and \"not a digit\"), "
+                             "e.g. a spec ending in '| dense 11'; this one has " + std::to_string(model.classes()));
+        for (auto [half, data] : {std::pair{"train", &train}, std::pair{"val", &validation}}) {
+            const std::string base = o.negatives + "/negatives-" + half;
+            cnn::Dataset neg = load_dataset(base + "-images-idx3-ubyte", base + "-labels-idx1-ubyte",
+                                            model.classes(), cnn::PixelStorage::Bytes);
+            cnn::apply_input_preprocessing(input_preprocessing(o), neg);
+            *data = cnn::concat(*data, neg);
+        }
+    }
     cnn::ThreadPool pool(o.threads);
     // Loaded before training so that a bad test file is reported now, not after an hour.
     cnn::Dataset test;
@@ -491,6 +508,9 @@ Command add_train_command(CLI::App& app, const std::string& command_line) {
     cmd->add_option("--resume", o->resume,
                     "Continue the run saved in this checkpoint (e.g. weights/seed.resume) with its options; "
                     "--epochs, --threads, --output and the data paths may change");
+    cmd->add_option("--negatives", o->negatives,
+                    "Folder with negatives-{train,val}-{images-idx3,labels-idx1}-ubyte (made by 'digit-cnn "
+                    "reject --write'): drawings that are not a digit, learnt as an eleventh output");
     cmd->add_option("--max-batches", o->max_batches,
                     "Stop after this many batches, saving a checkpoint to continue from with --resume")
         ->check(CLI::NonNegativeNumber);

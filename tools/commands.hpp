@@ -23,5 +23,6 @@ Command add_samples_command(CLI::App& app);
 Command add_export_command(CLI::App& app);
 Command add_hershey_command(CLI::App& app);
 Command add_robustness_command(CLI::App& app);
+Command add_reject_command(CLI::App& app);
 
 }  // namespace tools

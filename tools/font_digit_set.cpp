@@ -28,12 +28,7 @@ FontDigitSet make_font_digits(const std::vector<std::string>& font_files, int co
         // At random, not round-robin: with as many fonts as digits (or a divisor of ten), a
         // rotation would pair each font with the same few digits.
         const int font = int(rng.below(fonts.size()));
-        GlyphStyle style;
-        style.slant = rng.uniform(-0.35f, 0.35f);
-        style.rotation_deg = rng.uniform(-12.0f, 12.0f);
-        style.aspect = rng.uniform(0.8f, 1.2f);
-        style.pixel_height = rng.uniform(60.0f, 160.0f);
-        style.weight = rng.uniform(-0.03f, 0.06f);  // thin pen to marker
+        const GlyphStyle style = random_glyph_style(rng);
         const cnn::Preprocessed p =
             cnn::preprocess_digit(fonts[std::size_t(font)].render(char32_t('0' + label), style));
         if (p.empty || p.size != 28)

@@ -173,6 +173,16 @@ cnn::GrayImage FontGlyphs::render(char32_t ch, const GlyphStyle& s) const {
     return plain;
 }
 
+GlyphStyle random_glyph_style(cnn::Rng& rng) {
+    GlyphStyle style;
+    style.slant = rng.uniform(-0.35f, 0.35f);
+    style.rotation_deg = rng.uniform(-12.0f, 12.0f);
+    style.aspect = rng.uniform(0.8f, 1.2f);
+    style.pixel_height = rng.uniform(60.0f, 160.0f);
+    style.weight = rng.uniform(-0.03f, 0.06f);  // thin pen to marker
+    return style;
+}
+
 std::vector<std::string> handwriting_font_files(const std::string& root) {
     std::vector<std::string> found;
     std::error_code ec;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cnn/preprocess.hpp"
+#include "cnn/rng.hpp"
 
 namespace tools {
 
@@ -23,6 +24,10 @@ struct GlyphStyle {
     float aspect = 1;          // x stretch
     float weight = 0;          // stroke width change as a fraction of pixel_height (< 0 thins)
 };
+
+// A hand's variety: slant +-0.35, rotation +-12 degrees, stretch 0.8-1.2, 60-160 pixels, stroke
+// weight from a thin pen to a marker, drawn from `rng` in that order.
+GlyphStyle random_glyph_style(cnn::Rng& rng);
 
 // One font file, open for rendering. Not thread-safe: it renders through one FreeType face.
 class FontGlyphs {

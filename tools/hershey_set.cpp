@@ -48,8 +48,9 @@ std::string digits_key(const std::vector<cnn::HersheyGlyph>& font, const std::st
 
 constexpr float kPi = 3.14159265f;
 
-// One digit drawn on a canvas x canvas pad. Every random choice comes from `rng`.
-cnn::GrayImage draw_digit(const cnn::HersheyGlyph& glyph, const HersheyStyle& o, cnn::Rng& rng) {
+}  // namespace
+
+cnn::GrayImage draw_hershey_glyph(const cnn::HersheyGlyph& glyph, const HersheyStyle& o, cnn::Rng& rng) {
     const int canvas = o.canvas;
     const float side = float(canvas);
     const float slant = rng.uniform(-0.3f, 0.3f);                       // x shift per unit of height
@@ -103,7 +104,14 @@ cnn::GrayImage draw_digit(const cnn::HersheyGlyph& glyph, const HersheyStyle& o,
     return img;
 }
 
-}  // namespace
+std::vector<cnn::HersheyGlyph> load_hershey_font(const std::string& dir, const std::string& name) {
+    const fs::path path = fs::path(dir) / (name + ".jhf");
+    if (!file_exists(path.string()))
+        throw cnn::Error("Hershey font '" + path.string() +
+                         "' not found (install the Debian package hershey-fonts-data, or pass --font-dir)");
+    const std::vector<std::uint8_t> bytes = cnn::read_file(path.string());
+    return cnn::parse_hershey(std::string(bytes.begin(), bytes.end()), path.string());
+}
 
 DigitSet make_hershey_digits(const HersheyStyle& o, int count, std::uint64_t seed) {
     if (o.fonts.empty()) throw cnn::Error("--fonts is empty; name at least one Hershey font");
@@ -114,15 +122,9 @@ DigitSet make_hershey_digits(const HersheyStyle& o, int count, std::uint64_t see
     std::vector<std::string> names;           // of `fonts`
     std::map<std::string, std::string> seen;  // digits_key -> font name
     for (const auto& name : o.fonts) {
-        const fs::path path = fs::path(o.font_dir) / (name + ".jhf");
-        if (!file_exists(path.string()))
-            throw cnn::Error(
-                "Hershey font '" + path.string() +
-                "' not found (install the Debian package hershey-fonts-data, or pass --font-dir)");
-        const std::vector<std::uint8_t> bytes = cnn::read_file(path.string());
-        auto font = cnn::parse_hershey(std::string(bytes.begin(), bytes.end()), path.string());
+        auto font = load_hershey_font(o.font_dir, name);
         // Twice the same digits would only weigh that design twice.
-        const auto [it, fresh] = seen.emplace(digits_key(font, path.string()), name);
+        const auto [it, fresh] = seen.emplace(digits_key(font, name), name);
         if (!fresh) {
             warn("font '" + name + "' has the same digits as '" + it->second + "'; using them once");
             continue;
@@ -136,7 +138,7 @@ DigitSet make_hershey_digits(const HersheyStyle& o, int count, std::uint64_t see
         cnn::Rng rng(seed * 0x9E3779B97F4A7C15ull + std::uint64_t(i));
         const int label = i % 10;
         const std::size_t f = std::size_t(rng.below(fonts.size()));
-        const cnn::GrayImage drawing = draw_digit(cnn::hershey_digit(fonts[f], label, names[f]), o, rng);
+        const cnn::GrayImage drawing = draw_hershey_glyph(cnn::hershey_digit(fonts[f], label, names[f]), o, rng);
         set.add(cnn::preprocess_digit(drawing), label, set.group_index(names[f]));
     }
     return set;

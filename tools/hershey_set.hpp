@@ -7,6 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "cnn/hershey.hpp"
+#include "cnn/preprocess.hpp"
+#include "cnn/rng.hpp"
 #include "digit_set.hpp"
 
 namespace tools {
@@ -21,6 +24,15 @@ struct HersheyStyle {
     std::vector<float> height = {0.45f, 0.85f};  // digit height range, as fractions of the pad
     std::vector<float> pen = {0.05f, 0.11f};     // pen width range, as fractions of the pad
 };
+
+// A Hershey font by name (e.g. "futural") from `dir`. Throws cnn::Error naming the Debian package
+// if the file is missing.
+std::vector<cnn::HersheyGlyph> load_hershey_font(const std::string& dir, const std::string& name);
+
+// One glyph drawn on a style.canvas-wide pad the way a hand draws it (random slant, rotation,
+// proportions, size, pen, wobble and position within the style's ranges). Every random choice
+// comes from `rng`.
+cnn::GrayImage draw_hershey_glyph(const cnn::HersheyGlyph& glyph, const HersheyStyle& style, cnn::Rng& rng);
 
 // `count` digits (labels cycle 0-9), grouped by font. Image i depends only on (seed, i). Fonts with
 // the same digits as an earlier one are used once (a warning names them). Throws cnn::Error for a

@@ -23,16 +23,7 @@ namespace {
 constexpr int kSide = 28;
 
 const cnn::Dataset& source_of(const RobustnessSources& s, Half h) {
-    const cnn::Dataset& d = h == Half::validation ? s.mnist_validation : s.mnist_test;
-    if (d.n == 0) throw cnn::Error("the MNIST " + std::string(h == Half::validation ? "training" : "test") +
-                                   " file is needed for this robustness set (scripts/get-mnist.sh)");
-    if (d.shape != cnn::Shape{kSide, kSide, 1}) throw cnn::Error("MNIST images must be 28x28x1");
-    return d;
-}
-
-// A generator per (set, half, sample): any sample can be remade alone, and the halves differ.
-cnn::Rng sample_rng(std::uint64_t set_seed, Half h, int i) {
-    return cnn::Rng(set_seed * 0x9E3779B97F4A7C15ull + (h == Half::test ? 0x51ED270B2A6F1D3Bull : 0) + std::uint64_t(i));
+    return mnist_source(s, h);
 }
 
 std::vector<float> source_image(const cnn::Dataset& d, int i) {
@@ -136,7 +127,21 @@ DigitSet font_set(const RobustnessSources& s, Half h, int count) {
 }  // namespace
 
 std::string half_name(Half h) {
-    return h == Half::validation ? "val" : "test";
+    return h == Half::validation ? "val" : h == Half::test ? "test" : "train";
+}
+
+const cnn::Dataset& mnist_source(const RobustnessSources& s, Half h) {
+    const cnn::Dataset& d = h == Half::validation ? s.mnist_validation : h == Half::test ? s.mnist_test : s.mnist_train;
+    if (d.n == 0)
+        throw cnn::Error("the MNIST " + std::string(h == Half::test ? "test" : "training") +
+                         " file is needed for this set (scripts/get-mnist.sh)");
+    if (d.shape != cnn::Shape{kSide, kSide, 1}) throw cnn::Error("MNIST images must be 28x28x1");
+    return d;
+}
+
+cnn::Rng sample_rng(std::uint64_t set_seed, Half h, int i) {
+    const std::uint64_t half = h == Half::validation ? 0 : h == Half::test ? 0x51ED270B2A6F1D3Bull : 0x2545F4914F6CDD1Dull;
+    return cnn::Rng(set_seed * 0x9E3779B97F4A7C15ull + half + std::uint64_t(i));
 }
 
 const std::vector<RobustnessSet>& robustness_sets() {

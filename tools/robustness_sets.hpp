@@ -12,17 +12,21 @@
 #include <vector>
 
 #include "cnn/dataset.hpp"
+#include "cnn/rng.hpp"
 #include "digit_set.hpp"
 
 namespace tools {
 
-enum class Half { validation, test };
+// Where a set's samples come from: validation and test halves for every set; the negative sets
+// (negative_sets.hpp) also have a training part, for models with a "not a digit" output.
+enum class Half { validation, test, train };
 
-// "val" / "test".
+// "val" / "test" / "train".
 std::string half_name(Half h);
 
 // Where a set's digits come from.
 struct RobustnessSources {
+    cnn::Dataset mnist_train;       // MNIST train, first 54,000 (what training sees)
     cnn::Dataset mnist_validation;  // MNIST train, last 6,000 (the held-out validation split)
     cnn::Dataset mnist_test;        // MNIST test
     std::string hershey_dir = "/usr/share/hershey-fonts";
@@ -38,6 +42,12 @@ struct RobustnessSet {
 // Every set, in report order: hershey, fonts, pen-thin, pen-medium, pen-thick, thin, thick,
 // slant, corner, stray, conventions.
 const std::vector<RobustnessSet>& robustness_sets();
+
+// The MNIST digits a half is made from; throws cnn::Error if they were not loaded.
+const cnn::Dataset& mnist_source(const RobustnessSources& s, Half h);
+
+// One generator per (set seed, half, sample): any sample can be remade alone, and halves differ.
+cnn::Rng sample_rng(std::uint64_t set_seed, Half h, int i);
 
 // Digits per half of each set.
 constexpr int kRobustnessCount = 2000;

@@ -80,6 +80,20 @@ Dataset slice(const Dataset& d, int begin, int count) {
     return s;
 }
 
+Dataset concat(const Dataset& a, const Dataset& b) {
+    if (a.shape != b.shape)
+        throw DataError("cannot join images of " + a.shape.str() + " and " + b.shape.str());
+    if (a.n > 0 && b.n > 0 && a.holds_bytes() != b.holds_bytes())
+        throw DataError("cannot join data sets held as bytes and as floats");
+    Dataset c = a.n > 0 ? a : b;
+    if (a.n == 0 || b.n == 0) return c;
+    c.n = a.n + b.n;
+    c.images.insert(c.images.end(), b.images.begin(), b.images.end());
+    c.pixels.insert(c.pixels.end(), b.pixels.begin(), b.pixels.end());
+    c.labels.insert(c.labels.end(), b.labels.begin(), b.labels.end());
+    return c;
+}
+
 std::pair<Dataset, Dataset> split_validation(const Dataset& d, double fraction) {
     if (!(fraction >= 0.0 && fraction < 1.0))
         throw Error("validation split must be in [0, 1), got " + std::to_string(fraction));

@@ -82,15 +82,20 @@ std::vector<HersheyGlyph> parse_hershey(const std::string& text, const std::stri
     return glyphs;
 }
 
+const HersheyGlyph& hershey_char(const std::vector<HersheyGlyph>& font, char c, const std::string& what) {
+    if (c < 33 || c > 126) throw Error("hershey_char: character code " + std::to_string(int(c)) + " is not printable ASCII");
+    const std::size_t index = std::size_t(c - 32);
+    if (font.size() <= index)
+        throw Error(what + " has " + std::to_string(font.size()) + " glyphs; an ASCII-ordered Hershey font has one per " +
+                    "character from the space on, so '" + std::string(1, c) + "' needs at least " +
+                    std::to_string(index + 1));
+    if (font[index].strokes.empty()) throw Error(what + ": the glyph for '" + std::string(1, c) + "' has no strokes");
+    return font[index];
+}
+
 const HersheyGlyph& hershey_digit(const std::vector<HersheyGlyph>& font, int digit, const std::string& what) {
     if (digit < 0 || digit > 9) throw Error("hershey_digit: " + std::to_string(digit) + " is not a digit");
-    const std::size_t index = 16 + std::size_t(digit);
-    if (font.size() <= index)
-        throw Error(what + " has " + std::to_string(font.size()) +
-                    " glyphs; an ASCII-ordered Hershey font (from the space on) has at least 26");
-    if (font[index].strokes.empty())
-        throw Error(what + ": the glyph for '" + std::to_string(digit) + "' has no strokes");
-    return font[index];
+    return hershey_char(font, char('0' + digit), what);
 }
 
 }  // namespace cnn

@@ -18,6 +18,7 @@ Evaluation evaluate(Model& model, const Dataset& data, ThreadPool* pool, int bat
     ev.classes = model.classes();
     ev.confusion.assign(std::size_t(ev.classes) * ev.classes, 0);
     ev.predictions.resize(data.n);
+    ev.logits.resize(std::size_t(data.n) * ev.classes);
     Context ctx;
     ctx.mode = Mode::Infer;
     ctx.pool = pool;
@@ -35,6 +36,7 @@ Evaluation evaluate(Model& model, const Dataset& data, ThreadPool* pool, int bat
         for (int i = 0; i < m; ++i) {
             const int pred = argmax(logits.sample(i), ev.classes);
             ev.predictions[s0 + i] = pred;
+            std::copy_n(logits.sample(i), ev.classes, ev.logits.begin() + std::ptrdiff_t(s0 + i) * ev.classes);
             ++ev.confusion[std::size_t(data.labels[s0 + i]) * ev.classes + pred];
         }
     }

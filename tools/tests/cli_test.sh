@@ -395,6 +395,51 @@ robustness)
         --train-labels "$data/train-labels.idx" --count 30
     expect_user_error "unknown robustness set 'nonsense'"
     ;;
+reject)
+    args=(--train-images "$data/train-images.idx" --train-labels "$data/train-labels.idx"
+          --test-images "$data/test-images.idx" --test-labels "$data/test-labels.idx" --count 20)
+    dir=$work/reject
+    rm -rf "$dir"
+    run reject "${args[@]}" --weights "$model" --curve "$dir/curve.svg"
+    expect_status 0
+    expect_out "rule: temperature 1 threshold 0"
+    for s in mnist hershey conventions letters-hershey letters-fonts symbols scribbles shapes pairs halves; do
+        grep -qE "^$s +[0-9]+ " <<<"$out" || fail "no row for set $s"
+    done
+    expect_out "Expected calibration error on MNIST (15 bins)"
+    grep -q "<svg" "$dir/curve.svg" || fail "the curve is not SVG"
+    run reject "${args[@]}" --weights "$model" --calibrate -o "$dir/calibrated.dcnn"
+    expect_status 0
+    rule=$(grep -o "Calibrated on the validation halves: .*" <<<"$out" | sed 's/.*halves: //')
+    [[ "$rule" =~ ^temperature\ [0-9.e+-]+\ threshold\ [0-9.e+-]+$ ]] || fail "no calibrated rule"
+    run reject "${args[@]}" --weights "$dir/calibrated.dcnn" --json
+    python3 -c 'import json,sys; j=json.loads(sys.stdin.read()); assert j["rule"] == sys.argv[1], j["rule"]; assert len(j["sets"]) == 19' "$rule" <<<"$out" ||
+        fail "the calibrated weights do not carry the rule"
+    run predict --weights "$dir/calibrated.dcnn" "$data/digit0.png" --json
+    expect_status 0
+    expect_out '"is_digit": '
+    expect_out '"best_guesses": ['
+    run reject "${args[@]}" --weights "$model" --calibrate --split test -o "$dir/x.dcnn"
+    expect_user_error "--calibrate chooses on the validation halves: use --split val"
+    # The negatives, made from seeds: the same files twice; training's part differs from validation's.
+    run reject "${args[@]}" --split train --write "$dir/a"
+    expect_status 0
+    run reject "${args[@]}" --split train --write "$dir/b"
+    for f in "$dir"/a/*; do cmp -s "$f" "$dir/b/$(basename "$f")" || fail "$(basename "$f") differs between runs"; done
+    run reject "${args[@]}" --split val --write "$dir/a"
+    cmp -s "$dir/a/letters-fonts-train-images-idx3-ubyte" "$dir/a/letters-fonts-val-images-idx3-ubyte" && fail "parts equal"
+    # An eleven-output model learns "not a digit" from them; a ten-output one is refused at once.
+    small=(--epochs 1 --seed 3 --negatives "$dir/a" -o "$dir/nd.dcnn")
+    run train "${train_args[@]}" "${small[@]}" --spec "input 28x28x1 | conv 4 k3 | relu | maxpool 2 | flatten | dense 11"
+    expect_status 0
+    count() { echo $(( $(stat -c %s "$1") - 8 )); }  # labels in an IDX label file
+    n=$(count "$data/train-labels.idx")
+    train_n=$(( n * 9 / 10 + $(count "$dir/a/negatives-train-labels-idx1-ubyte") ))
+    val_n=$(( n - n * 9 / 10 + $(count "$dir/a/negatives-val-labels-idx1-ubyte") ))
+    expect_out "Data: $(printf "%'d" "$train_n") training images, $(printf "%'d" "$val_n") for validation"
+    run train "${train_args[@]}" "${small[@]}" --spec "input 28x28x1 | conv 4 k3 | relu | maxpool 2 | flatten | dense 10"
+    expect_user_error "--negatives needs a model with 11 outputs"
+    ;;
 hostile_files)
     # Paths that are not data files, and damaged files: one clear message each, no hang, no crash.
     run evaluate --weights "$work" --images "$data/test-images.idx" --labels "$data/test-labels.idx"

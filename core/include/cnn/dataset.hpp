@@ -35,6 +35,9 @@ Dataset make_dataset(int n, Shape shape, const std::uint8_t* pixels, const std::
 Dataset make_byte_dataset(Shape shape, std::vector<std::uint8_t> pixels, std::vector<std::uint8_t> labels,
                           int classes = 10);
 
+// The rows of a followed by the rows of b. Throws DataError if their shapes or storage differ.
+Dataset concat(const Dataset& a, const Dataset& b);
+
 // Rows [begin, begin + count), in the same storage.
 Dataset slice(const Dataset& d, int begin, int count);
 

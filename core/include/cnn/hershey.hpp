@@ -24,8 +24,12 @@ struct HersheyGlyph {
 // Throws Error for a malformed record, naming the line.
 std::vector<HersheyGlyph> parse_hershey(const std::string& text, const std::string& what);
 
-// In the ASCII-ordered .jhf fonts the glyphs start at the space (32), so digit d is glyph 16 + d.
-// Throws Error if the font has too few glyphs or the digit has no strokes.
+// In the ASCII-ordered .jhf fonts the glyphs start at the space (32), so character c is glyph
+// c - 32. Throws Error if c is not printable ASCII, the font has too few glyphs or the glyph has no
+// strokes.
+const HersheyGlyph& hershey_char(const std::vector<HersheyGlyph>& font, char c, const std::string& what);
+
+// hershey_char for the digit d ('0' + d); throws Error if d is not 0-9.
 const HersheyGlyph& hershey_digit(const std::vector<HersheyGlyph>& font, int digit, const std::string& what);
 
 }  // namespace cnn

@@ -15,6 +15,7 @@ struct Evaluation {
     double accuracy = 0;
     std::vector<int> confusion;    // classes x classes, [true * classes + predicted]
     std::vector<int> predictions;  // per sample
+    std::vector<float> logits;     // n x classes, the model's outputs per sample
 
     int count(int truth, int predicted) const { return confusion[truth * classes + predicted]; }
     // Fraction of samples of class c predicted correctly (0 if there are none).

@@ -1,0 +1,126 @@
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+#include "cnn/error.hpp"
+#include "cnn/reject.hpp"
+#include "cnn/rng.hpp"
+
+using namespace cnn;
+
+TEST_CASE("decide: a ten-output model rejects when its best digit is below the threshold") {
+    std::vector<float> logits(10, 0.0f);
+    logits[7] = 3.0f;
+    logits[1] = 2.0f;
+    RejectRule rule;
+    Answer a = decide(logits.data(), 10, rule);
+    CHECK(a.is_digit);
+    CHECK(a.best == 7);
+    CHECK(a.second == 1);
+    // softmax by hand: e^3 / (e^3 + e^2 + 8)
+    const double z = std::exp(3.0) + std::exp(2.0) + 8.0;
+    CHECK(a.best_p == Approx(std::exp(3.0) / z));
+    CHECK(a.second_p == Approx(std::exp(2.0) / z));
+    CHECK(a.not_digit_p == 0.0f);
+    REQUIRE(a.probabilities.size() == 10);
+    rule.threshold = 0.6f;  // the best digit has 0.56
+    CHECK_FALSE(decide(logits.data(), 10, rule).is_digit);
+    // A temperature below 1 sharpens: the same logits at T = 0.5 give 0.75 and are accepted.
+    rule.temperature = 0.5f;
+    a = decide(logits.data(), 10, rule);
+    CHECK(a.best_p > 0.7f);
+    CHECK(a.is_digit);
+}
+
+TEST_CASE("decide: an eleven-output model rejects when \"not a digit\" wins") {
+    std::vector<float> logits(11, 0.0f);
+    logits[3] = 2.0f;
+    logits[8] = 1.0f;
+    logits[kNotDigitClass] = 2.5f;
+    const Answer a = decide(logits.data(), 11, RejectRule{});
+    CHECK_FALSE(a.is_digit);
+    CHECK(a.best == 3);  // the two best guesses are digits, never the eleventh output
+    CHECK(a.second == 8);
+    CHECK(a.not_digit_p > a.best_p);
+    logits[kNotDigitClass] = 1.5f;
+    CHECK(decide(logits.data(), 11, RejectRule{}).is_digit);
+}
+
+TEST_CASE("decide refuses bad outputs and rules") {
+    std::vector<float> logits(12, 0.0f);
+    CHECK_THROWS_AS(decide(logits.data(), 12, RejectRule{}), Error);
+    CHECK_THROWS_AS(decide(logits.data(), 10, RejectRule{0.0f, 0.5f}), Error);
+    CHECK_THROWS_AS(decide(logits.data(), 10, RejectRule{1.0f, 1.5f}), Error);
+    logits[4] = std::nanf("");
+    CHECK_THROWS_AS(decide(logits.data(), 10, RejectRule{}), Error);
+}
+
+TEST_CASE("fit_temperature recovers the temperature that made the labels") {
+    // Labels drawn from softmax(z / 2.5): the fitted temperature is close to 2.5.
+    Rng rng(7);
+    const int n = 20000, k = 10;
+    std::vector<float> logits(std::size_t(n) * k);
+    std::vector<std::uint8_t> labels(n);
+    for (int i = 0; i < n; ++i) {
+        double p[10], sum = 0;
+        for (int j = 0; j < k; ++j) {
+            logits[std::size_t(i) * k + j] = 4.0f * rng.normal();
+            sum += p[j] = std::exp(logits[std::size_t(i) * k + j] / 2.5);
+        }
+        double u = rng.uniform() * sum;
+        int y = 0;
+        while (y < k - 1 && (u -= p[y]) > 0) ++y;
+        labels[i] = std::uint8_t(y);
+    }
+    const float t = fit_temperature(logits, k, labels);
+    CHECK(t == Approx(2.5).epsilon(0.05));
+    // Calibrated, the error is small; at T = 1 (overconfident) it is large.
+    CHECK(expected_calibration_error(logits, k, labels, t) < 0.02);
+    CHECK(expected_calibration_error(logits, k, labels, 1.0f) > 0.1);
+    CHECK_THROWS_AS(fit_temperature(logits, k, std::vector<std::uint8_t>(3, 0)), Error);
+    CHECK_THROWS_AS(fit_temperature({1, 2}, 2, {2}), Error);
+}
+
+TEST_CASE("expected_calibration_error by hand") {
+    // Two samples, both 0.9 sure (bin 13 of 15): one right, one wrong -> |0.5 - 0.9| = 0.4.
+    const float l = std::log(9.0f);  // softmax([l, 0]) = [0.9, 0.1]
+    const std::vector<float> logits = {l, 0, l, 0};
+    CHECK(expected_calibration_error(logits, 2, {0, 1}) == Approx(0.4).margin(1e-6));
+    CHECK(expected_calibration_error(logits, 2, {0, 0}) == Approx(0.1).margin(1e-6));
+}
+
+TEST_CASE("the reject rule round-trips through a weights file's metadata") {
+    const RejectRule rule{1.375f, 0.62f};
+    const std::string text = reject_rule_text(rule);
+    CHECK(text == "temperature 1.375 threshold 0.62");
+    const RejectRule back = reject_rule_from_metadata("{\"format\": \"x\", \"reject\": \"" + text + "\"}");
+    CHECK(back.temperature == rule.temperature);
+    CHECK(back.threshold == rule.threshold);
+    const RejectRule none = reject_rule_from_metadata("{\"format\": \"x\"}");
+    CHECK(none.temperature == 1.0f);
+    CHECK(none.threshold == 0.0f);
+    CHECK_THROWS_AS(parse_reject_rule("temperature -1 threshold 0.5"), Error);
+    CHECK_THROWS_AS(parse_reject_rule("temperature 1 threshold"), Error);
+    CHECK_THROWS_AS(parse_reject_rule("temperature 1 threshold 0.5 extra"), Error);
+    CHECK_THROWS_AS(reject_rule_from_metadata("{\"reject\": \"nonsense\"}"), Error);
+}
+
+TEST_CASE("decide_probabilities agrees with decide on the logits") {
+    Rng rng(3);
+    for (int outputs : {10, 11}) {
+        std::vector<float> logits(static_cast<std::size_t>(outputs)), probs(static_cast<std::size_t>(outputs));
+        for (auto& v : logits) v = 3.0f * rng.normal();
+        double sum = 0;
+        for (int j = 0; j < outputs; ++j) sum += std::exp(double(logits[std::size_t(j)]));
+        for (int j = 0; j < outputs; ++j) probs[std::size_t(j)] = float(std::exp(double(logits[std::size_t(j)])) / sum);
+        const RejectRule rule{1.7f, 0.3f};
+        const Answer a = decide(logits.data(), outputs, rule), b = decide_probabilities(probs.data(), outputs, rule);
+        CHECK(a.is_digit == b.is_digit);
+        CHECK(a.best == b.best);
+        CHECK(a.second == b.second);
+        CHECK(a.best_p == Approx(b.best_p).epsilon(1e-4));
+        CHECK(a.not_digit_p == Approx(b.not_digit_p).epsilon(1e-4));
+    }
+    const std::vector<float> bad(10, 2.0f);
+    CHECK_THROWS_AS(decide_probabilities(bad.data(), 10, RejectRule{}), Error);
+}

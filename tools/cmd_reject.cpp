@@ -1,0 +1,260 @@
+// `digit-cnn reject`: how well a model says "not a digit". On the digit sets (MNIST and the
+// robustness sets) it counts digits accepted and read right; on the negative sets (letters,
+// symbols, scribbles, shapes, pairs, halves) drawings rejected. --calibrate fits the temperature
+// and the threshold on the validation halves and writes them into a copy of the weights; --curve
+// draws accepted digits against rejected non-digits over the threshold; --write keeps the sets as
+// IDX files (negatives-<half>-* is what 'digit-cnn train --negatives' reads).
+#include <algorithm>
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "cli_common.hpp"
+#include "cnn/error.hpp"
+#include "cnn/file_io.hpp"
+#include "cnn/input_preprocessing.hpp"
+#include "cnn/metrics.hpp"
+#include "cnn/parallel.hpp"
+#include "cnn/reject.hpp"
+#include "cnn/weights_io.hpp"
+#include "commands.hpp"
+#include "model_input.hpp"
+#include "negative_sets.hpp"
+#include "svg_plot.hpp"
+#include "text_format.hpp"
+
+namespace tools {
+
+namespace {
+
+struct RejectOptions {
+    std::string weights;
+    std::string split = "val";
+    int count = kRobustnessCount;
+    std::string write;
+    bool calibrate = false;
+    double budget = 0.5;  // points of accepted-and-correct a digit set may lose to the threshold
+    std::string output;
+    std::string curve;
+    std::string train_images = kTrainImages, train_labels = kTrainLabels;
+    std::string test_images = kTestImages, test_labels = kTestLabels;
+    bool json = false;
+    int threads = 2;
+};
+
+struct Scored {
+    std::string name, what;
+    bool digits = true;  // else a negative set
+    DigitSet set;
+    cnn::Evaluation ev;
+};
+
+// Fraction of a set's samples that the rule answers right: a digit accepted as its label, or a
+// negative rejected.
+double right_fraction(const Scored& s, const cnn::RejectRule& rule) {
+    const int k = s.ev.classes;
+    int right = 0;
+    for (int i = 0; i < s.ev.n; ++i) {
+        const cnn::Answer a = cnn::decide(s.ev.logits.data() + std::size_t(i) * std::size_t(k), k, rule);
+        right += s.digits ? (a.is_digit && a.best == s.set.labels[std::size_t(i)]) : !a.is_digit;
+    }
+    return s.ev.n ? double(right) / s.ev.n : 0.0;
+}
+
+std::vector<std::uint8_t> all_labels(const std::vector<Scored>& sets, bool digits_only, std::vector<float>& logits) {
+    std::vector<std::uint8_t> labels;
+    for (const auto& s : sets) {
+        if (digits_only && !s.digits) continue;
+        logits.insert(logits.end(), s.ev.logits.begin(), s.ev.logits.end());
+        labels.insert(labels.end(), s.set.labels.begin(), s.set.labels.end());
+    }
+    return labels;
+}
+
+DigitSet as_digit_set(const cnn::Dataset& d) {
+    DigitSet s;
+    s.images.resize(std::size_t(d.n) * d.shape.size());
+    d.copy_images(0, d.n, s.images.data());
+    s.labels = d.labels;
+    return s;
+}
+
+void write_negatives(const std::vector<Scored>& sets, const std::string& dir, Half half) {
+    DigitSet all;
+    for (const auto& s : sets) {
+        if (s.digits) continue;
+        write_digit_set(s.set, dir, s.name + "-" + half_name(half));
+        // Measured, not learnt: half a digit is often another digit (the right half of an 8 is a
+        // 3, the top of a 9 a 0), and training those as "not a digit" would reject real ones.
+        if (s.name == "halves") continue;
+        all.images.insert(all.images.end(), s.set.images.begin(), s.set.images.end());
+        all.labels.insert(all.labels.end(), s.set.labels.begin(), s.set.labels.end());
+    }
+    for (const auto& p : write_digit_set(all, dir, "negatives-" + half_name(half))) std::cout << "wrote " << p << "\n";
+}
+
+std::string svg_curve(const std::vector<Scored>& sets, const cnn::RejectRule& rule, const std::string& model) {
+    Chart c;
+    c.title = "Accepting digits against rejecting non-digits: " + model;
+    c.xlabel = "threshold on the best digit's probability";
+    Panel p;
+    p.title = "digits read right and accepted, non-digits rejected (mean over sets)";
+    p.ylabel = "percent";
+    p.legend_at_top = false;
+    Series d{"digits accepted and right", {}, "#1f77b4"}, n{"non-digits rejected", {}, "#d62728"};
+    for (int t = 0; t <= 99; ++t) {
+        c.x.push_back(t / 100.0);
+        cnn::RejectRule r = rule;
+        r.threshold = float(t) / 100.0f;
+        double ds = 0, ns = 0;
+        int dn = 0, nn = 0;
+        for (const auto& s : sets) (s.digits ? ds : ns) += 100.0 * right_fraction(s, r), ++(s.digits ? dn : nn);
+        d.y.push_back(dn ? ds / dn : 0.0);
+        n.y.push_back(nn ? ns / nn : 0.0);
+    }
+    p.series = {d, n};
+    c.panels = {p};
+    c.marker_x = rule.threshold;
+    c.marker_label = "chosen";
+    return render_svg(c);
+}
+
+int run_reject(const RejectOptions& o) {
+    const Half half = o.split == "val" ? Half::validation : o.split == "test" ? Half::test : Half::train;
+    if (o.calibrate && half != Half::validation)
+        throw cnn::Error("--calibrate chooses on the validation halves: use --split val");
+    if (o.calibrate && o.output.empty()) throw cnn::Error("--calibrate needs --output for the calibrated weights");
+    if (o.weights.empty() && o.write.empty()) throw cnn::Error("give --weights to measure, or --write to keep the sets");
+    if (half == Half::train && !o.weights.empty())
+        throw cnn::Error("the training part of the negative sets is for --write; measure on --split val or test");
+
+    std::string metadata;
+    cnn::Model model;
+    cnn::RejectRule rule;
+    cnn::InputPreprocessing input;
+    if (!o.weights.empty()) {
+        model = load_model(o.weights, &metadata);
+        if (model.input_shape() != cnn::Shape{28, 28, 1} || (model.classes() != 10 && model.classes() != 11))
+            throw cnn::Error("'" + o.weights + "' is not a 28x28 digit classifier with 10 or 11 outputs");
+        rule = cnn::reject_rule_from_metadata(metadata);
+        input = input_preprocessing_of(o.weights, metadata);
+    }
+
+    RobustnessSources sources;
+    if (half == Half::test) {
+        sources.mnist_test = load_dataset(o.test_images, o.test_labels);
+    } else {
+        const auto parts = cnn::split_validation(load_dataset(o.train_images, o.train_labels), 0.1);
+        (half == Half::train ? sources.mnist_train : sources.mnist_validation) = half == Half::train ? parts.first : parts.second;
+    }
+
+    std::vector<Scored> sets;
+    if (half != Half::train) {
+        sets.push_back({"mnist", "MNIST digits", true, as_digit_set(mnist_source(sources, half)), {}});
+        for (const auto& r : robustness_sets()) sets.push_back({r.name, r.what, true, r.make(sources, half, o.count), {}});
+    }
+    for (const auto& r : negative_sets()) sets.push_back({r.name, r.what, false, r.make(sources, half, o.count), {}});
+    if (!o.write.empty()) write_negatives(sets, o.write, half);
+    if (o.weights.empty()) return 0;
+
+    cnn::ThreadPool pool(o.threads);
+    for (auto& s : sets) {
+        cnn::Dataset d = s.set.dataset();
+        cnn::apply_input_preprocessing(input, d);
+        if (!s.digits && model.classes() == 10) d.labels.assign(d.labels.size(), 0);  // no label to score
+        s.ev = cnn::evaluate(model, d, &pool);
+    }
+
+    std::vector<float> mnist_logits = sets[0].ev.logits;
+    const double ece_before = cnn::expected_calibration_error(mnist_logits, model.classes(), sets[0].set.labels, 1.0f);
+    if (o.calibrate) {
+        // The temperature from every validation sample the model has an output for.
+        std::vector<float> logits;
+        const std::vector<std::uint8_t> labels = all_labels(sets, model.classes() == 10, logits);
+        rule.temperature = cnn::fit_temperature(logits, model.classes(), labels);
+        // The highest threshold that costs no digit set more than the budget.
+        rule.threshold = 0;
+        std::vector<double> base;
+        for (const auto& s : sets) base.push_back(right_fraction(s, rule));
+        for (int t = 1; t <= 99; ++t) {
+            cnn::RejectRule r = rule;
+            r.threshold = float(t) / 100.0f;
+            bool ok = true;
+            for (std::size_t i = 0; i < sets.size() && ok; ++i)
+                ok = !sets[i].digits || right_fraction(sets[i], r) >= base[i] - o.budget / 100.0;
+            if (!ok) break;
+            rule.threshold = r.threshold;
+        }
+        nlohmann::json meta = nlohmann::json::parse(metadata, nullptr, false);
+        if (!meta.is_object()) meta = nlohmann::json::object();
+        meta["reject"] = cnn::reject_rule_text(rule);
+        meta["reject_calibration"] = {{"data", "validation halves of the digit and negative sets, MNIST's held-out split"},
+                                      {"budget_points", o.budget}};
+        ensure_parent_directory(o.output);
+        cnn::save_weights(o.output, model, meta.dump());
+        std::cout << "Calibrated on the validation halves: " << cnn::reject_rule_text(rule) << "\nwrote " << o.output
+                  << "\n";
+    }
+    const double ece_after = cnn::expected_calibration_error(mnist_logits, model.classes(), sets[0].set.labels, rule.temperature);
+    if (!o.curve.empty()) {
+        ensure_parent_directory(o.curve);
+        cnn::write_file_atomic(o.curve, svg_curve(sets, rule, o.weights));
+    }
+
+    if (o.json) {
+        nlohmann::json j{{"split", o.split}, {"weights", o.weights}, {"rule", cnn::reject_rule_text(rule)},
+                         {"ece_mnist", {{"temperature_1", ece_before}, {"calibrated", ece_after}}}};
+        auto rows = nlohmann::json::array();
+        for (const auto& s : sets)
+            rows.push_back({{"set", s.name}, {"kind", s.digits ? "digits" : "not digits"}, {"n", s.ev.n},
+                            {s.digits ? "accepted_and_right" : "rejected", right_fraction(s, rule)}});
+        j["sets"] = rows;
+        std::cout << j.dump() << "\n";
+        return 0;
+    }
+    std::cout << "Not a digit: " << o.weights << " (" << model.classes() << " outputs), "
+              << (half == Half::validation ? "validation" : "test") << " halves\nrule: " << cnn::reject_rule_text(rule)
+              << "\n\n"
+              << pad_right("set", 17) << pad_left("n", 6) << "  answered right\n";
+    for (const auto& s : sets)
+        std::cout << pad_right(s.name, 17) << pad_left(std::to_string(s.ev.n), 6)
+                  << format("%8.2f%%  ", 100.0 * right_fraction(s, rule))
+                  << (s.digits ? "accepted and read right" : "rejected") << "\n";
+    std::cout << format("\nExpected calibration error on MNIST (15 bins): %.2f%% at T = 1, %.2f%% at T = %.4g\n",
+                        100 * ece_before, 100 * ece_after, double(rule.temperature));
+    return 0;
+}
+
+}  // namespace
+
+Command add_reject_command(CLI::App& app) {
+    auto o = std::make_shared<RejectOptions>();
+    CLI::App* cmd = app.add_subcommand(
+        "reject", "How well a model says \"not a digit\": digits accepted, letters, symbols, scribbles, shapes, "
+                  "pairs and halves rejected; calibrates the rule");
+    cmd->add_option("--weights", o->weights, "Weights file to measure (or calibrate)");
+    cmd->add_option("--split", o->split,
+                    "val: validation halves, for choosing; test: for reporting only; train: the negatives' "
+                    "training part (with --write)")
+        ->check(CLI::IsMember({"val", "test", "train"}))
+        ->capture_default_str();
+    cmd->add_option("--count", o->count, "Samples per set")->check(CLI::Range(10, 100000))->capture_default_str();
+    cmd->add_flag("--calibrate", o->calibrate,
+                  "Fit the temperature and the threshold on the validation halves; write them with --output");
+    cmd->add_option("--budget", o->budget,
+                    "Points of accepted-and-right any digit set may lose to the threshold when calibrating")
+        ->check(CLI::Range(0.0, 100.0))
+        ->capture_default_str();
+    cmd->add_option("--output,-o", o->output, "Calibrated weights file to write");
+    cmd->add_option("--curve", o->curve, "Write the accept/reject trade-off over the threshold as SVG");
+    cmd->add_option("--write", o->write, "Write the negative sets (and negatives-<split>-*) as IDX into this folder");
+    cmd->add_option("--train-images", o->train_images, "MNIST training images")->capture_default_str();
+    cmd->add_option("--train-labels", o->train_labels, "MNIST training labels")->capture_default_str();
+    cmd->add_option("--test-images", o->test_images, "MNIST test images")->capture_default_str();
+    cmd->add_option("--test-labels", o->test_labels, "MNIST test labels")->capture_default_str();
+    cmd->add_flag("--json", o->json, "Machine-readable output");
+    add_threads_option(cmd, o->threads);
+    return {cmd, [o] { return run_reject(*o); }};
+}
+
+}  // namespace tools
