@@ -229,7 +229,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const wasmDir = opts.wasmDir ?? path.join(ROOT, 'build/wasm/wasm');
   if (!fs.existsSync(path.join(wasmDir, 'digit_cnn.wasm')))
     console.log(`digit-cnn: warning: no wasm build in ${wasmDir} (run scripts/build-wasm.sh)`);
-  for (const name of ['robust', 'improved', 'seed'])
+  for (const name of ['robust-nd', 'robust', 'improved', 'seed'])
     if (!fs.existsSync(path.join(opts.weightsDir, `${name}.dcnn`)))
       console.log(`digit-cnn: warning: weights/${name}.dcnn is missing, so choosing it on the page leaves an ` +
         'untrained model (train on the page, or retrain it: see README, Results)');

@@ -42,6 +42,9 @@ TEST_CASE("decide: an eleven-output model rejects when \"not a digit\" wins") {
     CHECK(a.best == 3);  // the two best guesses are digits, never the eleventh output
     CHECK(a.second == 8);
     CHECK(a.not_digit_p > a.best_p);
+    // If it is a digit, a 3 with e^2 / (e^2 + e + 8).
+    REQUIRE(a.digit_probabilities.size() == 10);
+    CHECK(a.digit_probabilities[3] == Approx(std::exp(2.0) / (std::exp(2.0) + std::exp(1.0) + 8.0)));
     logits[kNotDigitClass] = 1.5f;
     CHECK(decide(logits.data(), 11, RejectRule{}).is_digit);
 }

@@ -22,6 +22,7 @@
 #include "cnn/parallel.hpp"
 #include "cnn/photo.hpp"
 #include "cnn/preprocess.hpp"
+#include "cnn/reject.hpp"
 #include "cnn/spec.hpp"
 #include "cnn/trainer.hpp"
 #include "cnn/weights_io.hpp"
@@ -145,12 +146,14 @@ public:
             const auto data = from_js<std::uint8_t>(bytes);
             std::string metadata;
             cnn::Model m = cnn::decode_weights(data.data(), data.size(), &metadata);
-            if (m.input_shape() != kPageInput || m.classes() != kPageClasses)
+            if (m.input_shape() != kPageInput || (m.classes() != kPageClasses && m.classes() != kPageClasses + 1))
                 throw cnn::WeightsError("incompatible model: it takes " + m.input_shape().str() +
                                         " input and has " + std::to_string(m.classes()) +
-                                        " outputs, but digits need " + kPageInput.str() +
-                                        " input and " + std::to_string(kPageClasses) + " outputs");
+                                        " outputs, but digits need " + kPageInput.str() + " input and " +
+                                        std::to_string(kPageClasses) + " outputs (or " +
+                                        std::to_string(kPageClasses + 1) + " with \"not a digit\")");
             const cnn::InputPreprocessing input = cnn::input_preprocessing_from_metadata(metadata);
+            cnn::reject_rule_from_metadata(metadata);  // a bad rule is refused now, not at every drawing
             stopTraining();
             model_ = std::move(m);
             metadata_ = std::move(metadata);
@@ -285,6 +288,26 @@ public:
             std::vector<float> probs(std::size_t(n) * model_.classes());
             model_.predict(x.data(), n, probs.data(), pool_.get());
             return to_js(probs);
+        });
+    }
+
+    // One image's probabilities -> the decision under the rule in the metadata: {isDigit, best,
+    // second, bestP, secondP, notDigitP, digitProbs (the ten digits' if it is a digit)}.
+    val decide(const val& probs) const {
+        return guarded([&] {
+            const auto p = from_js<float>(probs);
+            if (int(p.size()) != model_.classes())
+                throw cnn::Error("decide: expected " + std::to_string(model_.classes()) + " probabilities");
+            const cnn::Answer a = cnn::decide_probabilities(p.data(), int(p.size()), cnn::reject_rule_from_metadata(metadata_));
+            val o = val::object();
+            o.set("isDigit", a.is_digit);
+            o.set("best", a.best);
+            o.set("second", a.second);
+            o.set("bestP", a.best_p);
+            o.set("secondP", a.second_p);
+            o.set("notDigitP", a.not_digit_p);
+            o.set("digitProbs", to_js(a.digit_probabilities));
+            return o;
         });
     }
 
@@ -602,6 +625,7 @@ EMSCRIPTEN_BINDINGS(digit_cnn) {
         .function("inputPreprocessing", &Session::inputPreprocessing)
         .function("predict", &Session::predict)
         .function("predictBatch", &Session::predictBatch)
+        .function("decide", &Session::decide)
         .function("activation", &Session::activation)
         .function("layerParams", &Session::layerParams)
         .function("setData", &Session::setData)

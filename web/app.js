@@ -10,7 +10,8 @@ import * as ui from './ui.js';
 
 const $ = (id) => document.getElementById(id);
 const WORKER_URL = new URL('./worker.js', import.meta.url);
-// ?model=seed (or improved) opens with that model instead of the default, robust one.
+// ?model=seed (or robust, improved) opens with that model instead of the default, robust-nd (the
+// robust model with a "not a digit" output).
 const weightsUrl = (name) => new URL(`weights/${name}.dcnn`, document.baseURI);
 const START_MODEL = PRETRAINED.find((m) => m === new URLSearchParams(location.search).get('model')) ?? PRETRAINED[0];
 const DATA_URL = new URL('data/mnist/', document.baseURI);
@@ -87,6 +88,7 @@ function showEmpty() {
   $('maps-caption').textContent = '(draw something)';
   $('latency').textContent = '';
   document.body.dataset.prediction = '';
+  document.body.dataset.answer = '';
 }
 
 function showResult(r) {
@@ -95,11 +97,20 @@ function showResult(r) {
     showEmpty();
     return;
   }
-  const probs = Array.from(r.probs);
-  const order = probs.map((p, k) => [p, k]).sort((a, b) => b[0] - a[0]);
-  const [[p1, k1], [p2, k2]] = order;
-  if (p1 >= 0.5) showVerdict(String(k1), `It's a ${k1}`, `${ui.fmtPct(p1, 1)} sure${p2 > 0.05 ? `; next best ${k2} (${ui.fmtPct(p2, 1)})` : ''}`, false);
-  else showVerdict(String(k1), `Maybe a ${k1}?`, `Not sure: ${k1} (${ui.fmtPct(p1, 1)}) or ${k2} (${ui.fmtPct(p2, 1)})`, false);
+  // Bars for the ten digits, as probabilities if it is a digit; a model with an eleventh output
+  // ("not a digit") gives that one in the verdict.
+  const a = r.answer;
+  const probs = Array.from(a.digitProbs);
+  const [k1, p1, k2, p2] = [a.best, a.bestP, a.second, a.secondP];
+  if (!a.isDigit) {
+    showVerdict('?', 'Not a digit?', `Best guesses: ${k1} (${ui.fmtPct(probs[k1], 1)}) or ${k2} (${ui.fmtPct(probs[k2], 1)})` +
+      (a.notDigitP > 0 ? ` if it is a digit; not a digit: ${ui.fmtPct(a.notDigitP, 1)}` : ''), false);
+  } else if (p1 >= 0.5) {
+    showVerdict(String(k1), `It's a ${k1}`, `${ui.fmtPct(p1, 1)} sure${p2 > 0.05 ? `; next best ${k2} (${ui.fmtPct(p2, 1)})` : ''}`, false);
+  } else {
+    showVerdict(String(k1), `Maybe a ${k1}?`, `Not sure: ${k1} (${ui.fmtPct(p1, 1)}) or ${k2} (${ui.fmtPct(p2, 1)})`, false);
+  }
+  document.body.dataset.answer = a.isDigit ? 'digit' : 'not-a-digit';
   ui.renderBars($('bars'), probs);
   ui.drawGray($('input28'), r.input, 28, 28);
   $('latency').textContent = `Inference: ${r.ms.toFixed(1)} ms in WebAssembly.`;

@@ -13,7 +13,7 @@ function metadataAccuracy(meta) {
 }
 
 // The shipped weights the page offers, by name (served from weights/<name>.dcnn).
-export const PRETRAINED = ['robust', 'improved', 'seed'];
+export const PRETRAINED = ['robust-nd', 'robust', 'improved', 'seed'];
 
 export class ModelPanel {
   // weightsUrl(name) -> URL of the shipped weights called name.

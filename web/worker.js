@@ -63,7 +63,8 @@ function classify(pre, withView) {
   const t0 = performance.now();
   const probs = session.predict(pre.pixels);
   const ms = performance.now() - t0;
-  return { empty: false, input: pre.pixels, probs, ms, view: withView ? networkView() : null };
+  const answer = session.decide(probs);
+  return { empty: false, input: pre.pixels, probs, answer, ms, view: withView ? networkView() : null };
 }
 
 // The threaded module (pthreads) needs SharedArrayBuffer, i.e. a cross-origin isolated page;

@@ -62,6 +62,9 @@ Answer decide(const float* logits, int outputs, const RejectRule& rule) {
     tempered_softmax(logits, outputs, rule.temperature, p);
     Answer a;
     a.probabilities.assign(p, p + outputs);
+    double digits = 0;
+    for (int d = 0; d < 10; ++d) digits += p[d];
+    for (int d = 0; d < 10; ++d) a.digit_probabilities.push_back(float(digits > 0 ? p[d] / digits : 0.1));
     a.best = 0;
     for (int d = 1; d < 10; ++d)
         if (p[d] > p[a.best]) a.best = d;

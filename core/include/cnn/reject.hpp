@@ -29,6 +29,7 @@ struct Answer {
     float second_p = 0;
     float not_digit_p = 0;   // probability of the eleventh output (0 for ten-output models)
     std::vector<float> probabilities;  // every output's probability under the temperature
+    std::vector<float> digit_probabilities;  // the ten digits' probabilities if it is a digit (sum 1)
 };
 
 // Decides for one row of logits of a 10- or 11-output model. Throws Error for another count, a
