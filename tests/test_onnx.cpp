@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "cnn/error.hpp"
+#include "cnn/model_file.hpp"
 #include "cnn/onnx.hpp"
 #include "cnn/rng.hpp"
 #include "cnn/weights_io.hpp"
@@ -123,4 +124,17 @@ TEST_CASE("ONNX import refuses unsupported ops, naming node and op, and corrupt 
         } catch (const Error&) {
         }
     }
+}
+
+TEST_CASE("decode_model_file tells weights from ONNX by the first bytes") {
+    Model m = Model::from_spec("input 8x8x1 | conv 2 k3 same | relu | flatten | dense 3", 1);
+    const auto weights = encode_weights(m, "{}");
+    const auto onnx = encode_onnx(m, "{}");
+    Model a = decode_model_file(weights.data(), weights.size());
+    Model b = decode_model_file(onnx.data(), onnx.size());
+    require_same_model(a, b);
+    const std::vector<std::uint8_t> png = {0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a};
+    CHECK_THROWS_WITH(decode_model_file(png.data(), png.size()),
+                      Catch::StartsWith("not a digit-cnn weights file (bad magic bytes; expected \"DCNNWTS\") nor an "
+                                        "ONNX model"));
 }
