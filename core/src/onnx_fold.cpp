@@ -13,6 +13,7 @@ namespace {
 namespace s = onnx_schema;
 
 constexpr std::size_t kMaxFolded = 1u << 16;  // elements of a folded tensor
+constexpr std::int64_t kMaxStep = std::int64_t(1) << 40;  // |step| of a Slice (keeps index math in range)
 
 [[noreturn]] void fail(const Node& n, const std::string& why) {
     throw OnnxError("ONNX node '" + printable(n.name) + "' (" + printable(n.op_type) + "): " + why);
@@ -177,7 +178,7 @@ bool fold_constant(const Node& n, const std::vector<const Tensor*>& in, Tensor& 
         for (std::size_t i = 0; i < starts.size(); ++i) {
             const std::size_t a = axis_of(n, axes[i], rank);
             const std::int64_t d = x->dims[a], st = steps[i];
-            if (st == 0) fail(n, "a step of 0");
+            if (st == 0 || st > kMaxStep || st < -kMaxStep) fail(n, "a step of " + std::to_string(st) + " is out of range");
             auto clampi = [](std::int64_t v, std::int64_t lo, std::int64_t hi) { return std::max(lo, std::min(v, hi)); };
             std::int64_t b = starts[i] < 0 ? std::max<std::int64_t>(starts[i], -d) + d : starts[i];
             std::int64_t e = ends[i] < 0 ? std::max<std::int64_t>(ends[i], -d - 1) + d : ends[i];
@@ -185,11 +186,11 @@ bool fold_constant(const Node& n, const std::vector<const Tensor*>& in, Tensor& 
             if (st > 0) {
                 b = clampi(b, 0, d);
                 e = clampi(e, 0, d);
-                count = e > b ? (e - b + st - 1) / st : 0;
+                count = e > b ? (e - b - 1) / st + 1 : 0;
             } else {
                 b = clampi(b, 0, d - 1);
                 e = clampi(e, -1, d - 1);
-                count = b > e ? (b - e + (-st) - 1) / (-st) : 0;
+                count = b > e ? (b - e - 1) / (-st) + 1 : 0;
             }
             first[a] = b;
             step[a] = st;

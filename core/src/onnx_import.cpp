@@ -186,6 +186,8 @@ Padding Importer::window(int k, int stride, std::vector<std::int64_t> extra) {
     const std::string auto_pad = attr_string("auto_pad", "NOTSET");
     std::vector<std::int64_t> pads = attr_ints("pads", {0, 0, 0, 0});
     if (pads.size() != 4) fail("pads " + ints_str(pads) + " should have 4 values");
+    for (std::int64_t p : pads)
+        if (p < 0 || p > 32) fail("pads " + ints_str(pads) + " are out of range (0 to 32)");
     const int sides[2] = {shape_.h, shape_.w};
     std::vector<std::int64_t> same(4, 0);
     for (int axis = 0; axis < 2; ++axis) {
@@ -479,6 +481,9 @@ Model Importer::run() {
         } catch (const SpecError& e) {
             fail(e.what());
         }
+        if (shape_.size() > kMaxSampleFloats)
+            fail("its output has " + std::to_string(shape_.size()) + " values per image, more than digit-cnn allows (" +
+                 std::to_string(kMaxSampleFloats) + ")");
     }
     node_ = nullptr;
     if (items_.empty()) fail("no layers found");
