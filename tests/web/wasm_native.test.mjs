@@ -1,5 +1,5 @@
 // The wasm module under Node: its bindings, and agreement with the native build (the
-// `digit-cnn predict` CLI) on the first 100 MNIST test images.
+// `digit-cnn predict` CLI) on the first 100 MNIST test images, and the same ONNX export.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
