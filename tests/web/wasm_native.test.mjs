@@ -19,6 +19,13 @@ function findNativeCli() {
   return candidates.find((f) => f && fs.existsSync(f));
 }
 
+// The native CLI, or null after marking the test skipped.
+function nativeCliOrSkip(t) {
+  const cli = findNativeCli();
+  if (!cli) t.skip('no native digit-cnn CLI found (build it: cmake --preset native && cmake --build --preset native)');
+  return cli;
+}
+
 test('wasm: errors are JS Errors with the core message; the old model stays', async () => {
   const M = await loadWasm();
   const s = new M.Session();
@@ -123,11 +130,8 @@ test('wasm: augmentation, learning-rate schedule and label smoothing reach the t
 });
 
 test(`wasm and native agree on the first ${COUNT} MNIST test images (within ${TOLERANCE})`, async (t) => {
-  const cli = findNativeCli();
-  if (!cli) {
-    t.skip('no native digit-cnn CLI found (build it: cmake --preset native && cmake --build --preset native)');
-    return;
-  }
+  const cli = nativeCliOrSkip(t);
+  if (!cli) return;
   const weights = path.join(await testWeightsDir(), 'seed.dcnn');
   const M = await loadWasm();
   const s = new M.Session();
@@ -157,11 +161,8 @@ test(`wasm and native agree on the first ${COUNT} MNIST test images (within ${TO
 });
 
 test('wasm and native write the same ONNX file, and the wasm module imports it back', async (t) => {
-  const cli = findNativeCli();
-  if (!cli) {
-    t.skip('no native digit-cnn CLI found (build it: cmake --preset native && cmake --build --preset native)');
-    return;
-  }
+  const cli = nativeCliOrSkip(t);
+  if (!cli) return;
   const weights = path.join(await testWeightsDir(), 'seed.dcnn');
   const M = await loadWasm();
   const s = new M.Session();
