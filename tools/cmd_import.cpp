@@ -1,4 +1,4 @@
-// `digit-cnn import`: an ONNX model (ours, PyTorch's torch.onnx.export, tf2onnx) as a weights file.
+// `digit-cnn import`: an ONNX model (ours, or PyTorch's torch.onnx.export) as a weights file.
 #include <iostream>
 
 #include "cli_common.hpp"
@@ -32,7 +32,7 @@ int run_import(const ImportOptions& o) {
 Command add_import_command(CLI::App& app) {
     auto o = std::make_shared<ImportOptions>();
     CLI::App* cmd = app.add_subcommand(
-        "import", "Convert an ONNX model (from 'export --format onnx', PyTorch or tf2onnx) to a weights file");
+        "import", "Convert an ONNX model (from 'export --format onnx' or PyTorch) to a weights file");
     cmd->add_option("model", o->input, "ONNX file (.onnx)")->required();
     cmd->add_option("--output,-o", o->output, "Weights file to write (atomically)")->required();
     return {cmd, [o] { return run_import(*o); }};
