@@ -7,7 +7,9 @@ PyTorch 1.13 cannot export Conv2d(padding='same'), so the model pads with F.pad 
 TensorFlow's "same" does: for an even kernel the smaller half goes top/left (k4: 1 before,
 2 after; k2: 0 before, 1 after). The exporter turns F.pad into a Pad node before the Conv.
 
-Also exports a small model with an op digit-cnn does not support (Sigmoid), to check the error.
+Also exports an untrained model with batch norm that the exporter cannot fold (after a ReLU and
+after a Linear; PyTorch's epsilon) with its logits on the first 200 test images, and a small model
+with an op digit-cnn does not support (Sigmoid), to check the error.
 """
 import argparse
 import struct
@@ -46,6 +48,28 @@ class SeedNet(nn.Module):
         x = F.max_pool2d(F.relu(self.conv2(F.pad(x, (0, 1, 0, 1)))), 2)
         x = torch.flatten(x, 1)
         return self.dense2(self.dropout(F.relu(self.dense1(x))))
+
+
+class WithBatchNorm(nn.Module):
+    """Batch norm where the exporter cannot fold it into a Conv (after a ReLU; after a Linear),
+    with PyTorch's epsilon (1e-5, not our 1e-3) and running statistics that matter."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 8, 3, stride=2)
+        self.bn2d = nn.BatchNorm2d(8)
+        self.dense1 = nn.Linear(8 * 13 * 13, 16)
+        self.bn1d = nn.BatchNorm1d(16)
+        self.dense2 = nn.Linear(16, 10)
+        for bn in (self.bn2d, self.bn1d):
+            bn.running_mean.uniform_(-0.5, 0.5)
+            bn.running_var.uniform_(0.5, 2.0)
+            nn.init.uniform_(bn.weight, 0.5, 1.5)
+            nn.init.uniform_(bn.bias, -0.5, 0.5)
+
+    def forward(self, x):
+        x = self.bn2d(F.relu(self.conv(x)))
+        return self.dense2(F.relu(self.bn1d(self.dense1(torch.flatten(x, 1)))))
 
 
 class Unsupported(nn.Module):
@@ -100,6 +124,10 @@ def main():
     accuracy = float((logits.argmax(1) == y_test).mean())
     export(model, f"{a.out}/torch_seed.onnx")
     export(Unsupported(), f"{a.out}/torch_sigmoid.onnx")
+    bn = WithBatchNorm().eval()
+    with torch.no_grad():
+        bn(x_test[:200]).numpy().astype("<f4").tofile(f"{a.out}/torch_bn.logits.f32")
+    export(bn, f"{a.out}/torch_bn.onnx")
     print(f"torch {torch.__version__} ({torch.get_num_threads()} threads): one epoch on "
           f"{len(x_train)} images in {seconds:.1f} s; MNIST test accuracy {100 * accuracy:.2f}%")
 
