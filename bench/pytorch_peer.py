@@ -5,6 +5,7 @@ Prints one JSON object per measurement in the same shape as digit-cnn-bench so t
 bench/run-native.sh can pair them. Run with Debian's /usr/bin/python3 (python3-torch).
 
   pytorch_peer.py [--what train,infer1,infer1000] [--threads 2] [--batch 64] [--repeats 5]
+  pytorch_peer.py --what blas     which BLAS torch loaded; exits 1 unless it is OpenBLAS
 """
 import argparse
 import json
@@ -114,6 +115,15 @@ def bench_infer1000(a, images):
           "images_per_second": round(statistics.median(rates), 1), "runs": [round(r, 1) for r in rates]})
 
 
+def blas_libraries():
+    """The BLAS/LAPACK shared libraries this process has mapped after a matrix product: Debian's
+    torch links libblas.so.3, which the alternatives system points at OpenBLAS
+    (libopenblas0-pthread) or at the slow reference BLAS."""
+    torch.ones(64, 64) @ torch.ones(64, 64)
+    with open("/proc/self/maps") as f:
+        return sorted({line.split()[-1] for line in f if "blas" in line or "lapack" in line})
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--what", default="train,infer1,infer1000")
@@ -129,6 +139,15 @@ def main():
     labels = load_labels(os.path.join(a.data, "train-labels-idx1-ubyte"), max(n, 1000))
     assert sum(p.numel() for p in SeedModel().parameters()) == 411626
     what = a.what.split(",")
+    if "blas" in what:
+        libs = blas_libraries()
+        openblas = any("openblas" in lib for lib in libs)
+        emit({"bench": "blas", "impl": "pytorch", "openblas": openblas, "libraries": libs})
+        if not openblas:
+            raise SystemExit("pytorch_peer: torch is not using OpenBLAS (loaded: %s); install libopenblas0-pthread "
+                             "or select it with update-alternatives --config libblas.so.3-x86_64-linux-gnu"
+                             % (", ".join(libs) or "no BLAS library"))
+        return
     if "train" in what:
         bench_train(a, images, labels)
     if "infer1" in what:

@@ -17,13 +17,22 @@ done
 
 BENCH=build/native/bench/digit-cnn-bench
 [[ -x $BENCH ]] || { cmake --preset native >/dev/null && cmake --build --preset native -j2 --target digit-cnn-bench; }
-/usr/bin/python3 -c "import torch" 2>/dev/null || {
-  echo "run-native: installing python3-torch and libopenblas0-pthread (apt)"; apt-get install -y -qq python3-torch libopenblas0-pthread >/dev/null; }
+# The peer must run on OpenBLAS: with python3-torch alone, torch uses the reference BLAS and the
+# ratio would flatter us. Install what is missing, then check what torch really loaded.
+missing=()
+for p in python3-torch libopenblas0-pthread; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "run-native: installing ${missing[*]} (apt)"; apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+/usr/bin/python3 bench/pytorch_peer.py --what blas >/dev/null || exit 1
 bash scripts/get-mnist.sh
 
 mkdir -p bench/results
 OUT=bench/results/native-$(date -u +%Y%m%dT%H%M%SZ).jsonl
 echo "# $(date -u) $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2)" >&2
+/usr/bin/python3 bench/pytorch_peer.py --what blas | tee -a "$OUT"
 "$BENCH" --what gemm --threads "$THREADS" --repeats 3 | tee -a "$OUT"
 for r in $(seq "$ROUNDS"); do
   echo "# round $r/$ROUNDS" >&2

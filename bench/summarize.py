@@ -15,6 +15,7 @@ KEYS = {"train": ("images_per_second", "training images/s", True),
 def main(path):
     values = defaultdict(list)
     gemm = []
+    blas = []
     for line in open(path):
         line = line.strip()
         if not line.startswith("{"):
@@ -22,6 +23,8 @@ def main(path):
         m = json.loads(line)
         if m["bench"] == "gemm":
             gemm.append(m)
+        elif m["bench"] == "blas":
+            blas.append(m)
         elif m["bench"] in KEYS:
             values[(m["bench"], m["impl"])].append(m[KEYS[m["bench"]][0]])
     impls = sorted({impl for (_, impl) in values if impl != "digit-cnn"})
@@ -44,6 +47,8 @@ def main(path):
             ratios.append("%.2fx %s" % (r if higher_better else 1 / r, "faster"))
         row.append("; ".join(ratios) or "-")
         print("| " + " | ".join(row) + " |")
+    for b in blas:
+        print("\nPyTorch BLAS: %s (%s)" % ("OpenBLAS" if b["openblas"] else "NOT OpenBLAS", ", ".join(b["libraries"])))
     for g in gemm:
         print("\nEigen SGEMM %dx%d on %d threads: %.1f GFLOP/s" % (g["n"], g["n"], g["threads"], g["gflops"]))
 

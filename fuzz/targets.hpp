@@ -34,6 +34,8 @@ void spec(const std::uint8_t* data, std::size_t size);
 void preprocess(const std::uint8_t* data, std::size_t size);
 // A resumable checkpoint: decode_checkpoint, then restore it into a Trainer on tiny data.
 void checkpoint(const std::uint8_t* data, std::size_t size);
+// An ONNX model: decode_onnx, then export -> import twice (parameters kept, second trip stable).
+void onnx(const std::uint8_t* data, std::size_t size);
 // A valid checkpoint of the tiny run the checkpoint target resumes, after `batches` batches
 // (how fuzz/corpus/checkpoint/ was made).
 std::vector<std::uint8_t> checkpoint_seed(int batches);
@@ -43,6 +45,7 @@ struct Target {
     void (*run)(const std::uint8_t*, std::size_t);
 };
 inline constexpr Target kTargets[] = {
-    {"idx", idx}, {"weights", weights}, {"spec", spec}, {"preprocess", preprocess}, {"checkpoint", checkpoint}};
+    {"idx", idx}, {"weights", weights}, {"spec", spec}, {"preprocess", preprocess}, {"checkpoint", checkpoint},
+    {"onnx", onnx}};
 
 }  // namespace cnn_fuzz

@@ -2,7 +2,7 @@
 # Builds the libFuzzer targets (clang 14 with ASan + UBSan: CMake preset "fuzz", in build/fuzz)
 # and runs each for SECONDS (default 60), one after the other, at the lowest CPU priority.
 #
-#   scripts/fuzz.sh [SECONDS] [TARGET...]   targets: idx weights spec preprocess checkpoint (all)
+#   scripts/fuzz.sh [SECONDS] [TARGET...]   targets: idx weights spec preprocess checkpoint onnx (all)
 #   scripts/fuzz.sh --replay                 only replay fuzz/corpus and fuzz/regressions
 #   scripts/fuzz.sh --no-build ...           use the fuzzers already in build/fuzz
 #
@@ -28,7 +28,7 @@ for arg in "$@"; do
         *) SECONDS_EACH=$arg ;;
     esac
 done
-ALL=(idx weights spec preprocess checkpoint)
+ALL=(idx weights spec preprocess checkpoint onnx)
 ((${#TARGETS[@]})) || TARGETS=("${ALL[@]}")
 for t in "${TARGETS[@]}"; do
     [[ " ${ALL[*]} " == *" $t "* ]] || { echo "fuzz: unknown target '$t' (targets: ${ALL[*]})" >&2; exit 2; }

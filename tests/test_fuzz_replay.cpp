@@ -50,3 +50,4 @@ TEST_CASE("fuzz inputs replay cleanly: weights") { replay("weights"); }
 TEST_CASE("fuzz inputs replay cleanly: spec") { replay("spec"); }
 TEST_CASE("fuzz inputs replay cleanly: preprocess") { replay("preprocess"); }
 TEST_CASE("fuzz inputs replay cleanly: checkpoint") { replay("checkpoint"); }
+TEST_CASE("fuzz inputs replay cleanly: onnx") { replay("onnx"); }

@@ -5,7 +5,9 @@
 #include <system_error>
 
 #include "cnn/error.hpp"
+#include "cnn/file_io.hpp"
 #include "cnn/idx.hpp"
+#include "cnn/onnx.hpp"
 #include "cnn/weights_io.hpp"
 
 namespace fs = std::filesystem;
@@ -39,6 +41,10 @@ cnn::Model load_model(const std::string& path, std::string* metadata) {
     std::error_code ec;
     if (!fs::exists(path, ec))
         throw cnn::Error("weights file '" + path + "' does not exist (train one with 'digit-cnn train')");
+    if (fs::path(path).extension() == ".onnx") {
+        const auto bytes = cnn::read_file(path);
+        return cnn::decode_onnx(bytes.data(), bytes.size(), metadata);
+    }
     return cnn::load_weights(path, metadata);
 }
 

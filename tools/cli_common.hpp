@@ -23,7 +23,7 @@ CLI::Option* add_threads_option(CLI::App* app, int& threads);
 cnn::Dataset load_dataset(const std::string& images, const std::string& labels, int classes = 10,
                           cnn::PixelStorage storage = cnn::PixelStorage::Floats);
 
-// Loads a weights file (spec + parameters); metadata may be null.
+// Loads a weights file (spec + parameters), or an ONNX model (*.onnx); metadata may be null.
 cnn::Model load_model(const std::string& path, std::string* metadata = nullptr);
 
 // A file next to `path` named after it without its extension:

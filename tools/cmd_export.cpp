@@ -1,10 +1,13 @@
-// `digit-cnn export`: a weights file as JSON (spec, metadata, named tensors) for other tools.
+// `digit-cnn export`: a weights file as JSON (spec, metadata, named tensors) for other tools, or as
+// an ONNX model (cnn/onnx.hpp) for ONNX Runtime and friends.
 #include <iostream>
 
 #include <nlohmann/json.hpp>
 
 #include "cli_common.hpp"
+#include "cnn/error.hpp"
 #include "cnn/file_io.hpp"
+#include "cnn/onnx.hpp"
 #include "commands.hpp"
 
 namespace tools {
@@ -20,6 +23,16 @@ struct ExportOptions {
 int run_export(const ExportOptions& o) {
     std::string metadata;
     cnn::Model model = load_model(o.weights, &metadata);
+    if (o.format == "onnx") {
+        if (o.output.empty() || o.output == "-")
+            throw cnn::Error("export --format onnx writes a binary file: give it --output FILE.onnx");
+        const std::vector<std::uint8_t> bytes = cnn::encode_onnx(model, metadata);
+        ensure_parent_directory(o.output);
+        cnn::write_file_atomic(o.output, bytes.data(), bytes.size());
+        std::cerr << "Wrote " << o.output << " (ONNX opset " << cnn::kOnnxOpset << ", " << bytes.size()
+                  << " bytes)\n";
+        return 0;
+    }
     nlohmann::json j;
     j["format"] = "digit-cnn weights";
     j["spec"] = model.spec();
@@ -51,12 +64,12 @@ int run_export(const ExportOptions& o) {
 Command add_export_command(CLI::App& app) {
     auto o = std::make_shared<ExportOptions>();
     CLI::App* cmd =
-        app.add_subcommand("export", "Dump a weights file (spec, metadata, tensors) in another format");
+        app.add_subcommand("export", "Write a weights file in another format: JSON (spec, metadata, tensors) or ONNX");
     cmd->add_option("--weights", o->weights, "Weights file")->required();
     cmd->add_option("--format", o->format, "Output format")
-        ->check(CLI::IsMember({"json"}))
+        ->check(CLI::IsMember({"json", "onnx"}))
         ->capture_default_str();
-    cmd->add_option("--output,-o", o->output, "File to write (default: standard output)");
+    cmd->add_option("--output,-o", o->output, "File to write (default: standard output; required for onnx)");
     return {cmd, [o] { return run_export(*o); }};
 }
 

@@ -21,6 +21,7 @@ Command add_predict_command(CLI::App& app);
 Command add_summary_command(CLI::App& app);
 Command add_samples_command(CLI::App& app);
 Command add_export_command(CLI::App& app);
+Command add_import_command(CLI::App& app);
 Command add_hershey_command(CLI::App& app);
 Command add_robustness_command(CLI::App& app);
 Command add_reject_command(CLI::App& app);

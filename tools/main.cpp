@@ -54,6 +54,7 @@ int main(int argc, char** argv) {
         commands.push_back(tools::add_summary_command(app));
         commands.push_back(tools::add_samples_command(app));
         commands.push_back(tools::add_export_command(app));
+        commands.push_back(tools::add_import_command(app));
         commands.push_back(tools::add_hershey_command(app));
         commands.push_back(tools::add_robustness_command(app));
         commands.push_back(tools::add_reject_command(app));

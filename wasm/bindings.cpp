@@ -18,6 +18,8 @@
 #include "cnn/drawing.hpp"
 #include "cnn/input_preprocessing.hpp"
 #include "cnn/metrics.hpp"
+#include "cnn/model_file.hpp"
+#include "cnn/onnx.hpp"
 #include "cnn/model.hpp"
 #include "cnn/parallel.hpp"
 #include "cnn/photo.hpp"
@@ -139,13 +141,13 @@ public:
 
     // --- the model -------------------------------------------------------------------------
 
-    // Replaces the model only if the file decodes and fits the page; otherwise throws the core's
-    // message and keeps the current model.
+    // Replaces the model only if the file (weights or ONNX) decodes and fits the page; otherwise
+    // throws the core's message and keeps the current model.
     void loadWeights(const val& bytes) {
         guarded([&] {
             const auto data = from_js<std::uint8_t>(bytes);
             std::string metadata;
-            cnn::Model m = cnn::decode_weights(data.data(), data.size(), &metadata);
+            cnn::Model m = cnn::decode_model_file(data.data(), data.size(), &metadata);
             if (m.input_shape() != kPageInput || (m.classes() != kPageClasses && m.classes() != kPageClasses + 1))
                 throw cnn::WeightsError("incompatible model: it takes " + m.input_shape().str() +
                                         " input and has " + std::to_string(m.classes()) +
@@ -163,6 +165,10 @@ public:
 
     val saveWeights() {
         return guarded([&] { return to_js(cnn::encode_weights(model_, metadata_)); });
+    }
+
+    val exportOnnx() {
+        return guarded([&] { return to_js(cnn::encode_onnx(model_, metadata_)); });
     }
 
     // A fresh model from a spec, initialised from seed (Keras defaults).
@@ -608,6 +614,7 @@ EMSCRIPTEN_BINDINGS(digit_cnn) {
         .constructor<>()
         .function("loadWeights", &Session::loadWeights)
         .function("saveWeights", &Session::saveWeights)
+        .function("exportOnnx", &Session::exportOnnx)
         .function("initModel", &Session::initModel)
         .function("spec", &Session::spec)
         .function("metadata", &Session::metadata)

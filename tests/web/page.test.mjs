@@ -270,7 +270,13 @@ test('weights: download and upload round-trip; bad files show the core error and
   other.initModel(M.seedSpec(), 12345);
   await page.setInputFiles('#weights-input', { name: 'random.dcnn', mimeType: 'application/octet-stream', buffer: Buffer.from(other.saveWeights()) });
   await page.waitForFunction(() => document.getElementById('model-source').textContent === 'uploaded: random.dcnn');
-  assert.notDeepEqual(await drawAndRead(page, strokes), original);
+  const random = await drawAndRead(page, strokes);
+  assert.notDeepEqual(random, original);
+
+  // The same model as ONNX (core's exporter), through the same picker: the same predictions.
+  await page.setInputFiles('#weights-input', { name: 'random.onnx', mimeType: 'application/octet-stream', buffer: Buffer.from(other.exportOnnx()) });
+  await page.waitForFunction(() => document.getElementById('model-source').textContent === 'uploaded: random.onnx');
+  assert.deepEqual(await drawAndRead(page, strokes), random);
 
   // ...and uploading the downloaded file brings back exactly the same predictions.
   await page.setInputFiles('#weights-input', downloaded);
@@ -291,7 +297,13 @@ test('weights: download and upload round-trip; bad files show the core error and
   await dropFile(page, '#weights-drop', 'picture.png', 'image/png', makePng(32, 32));
   await page.waitForFunction(() => document.getElementById('model-error').textContent.includes('picture.png'));
   message = await modelError(page);
-  assert.match(message, /not a digit-cnn weights file \(bad magic bytes/);
+  assert.match(message, /not a digit-cnn weights file \(bad magic bytes; expected "DCNNWTS"\) nor an ONNX model/);
+  assert.deepEqual(await drawAndRead(page, strokes), original);
+
+  // A truncated ONNX file, dropped: the importer's message, and the model stays.
+  await dropFile(page, '#weights-drop', 'truncated.onnx', '', Buffer.from(other.exportOnnx()).subarray(0, 5000));
+  await page.waitForFunction(() => document.getElementById('model-error').textContent.includes('truncated.onnx'));
+  assert.match(await modelError(page), /ONNX file is corrupt: model at byte \d+: a length of \d+ bytes runs past its end/);
   assert.deepEqual(await drawAndRead(page, strokes), original);
 
   // A corrupted byte in the middle: the checksum catches it.

@@ -1,9 +1,10 @@
 // The wasm module under Node: its bindings, and agreement with the native build (the
-// `digit-cnn predict` CLI) on the first 100 MNIST test images.
+// `digit-cnn predict` CLI) on the first 100 MNIST test images, and the same ONNX export.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { ROOT, loadWasm, mnistFile, mnistTest, testWeightsDir } from './helpers.mjs';
 
@@ -16,6 +17,13 @@ function findNativeCli() {
   if (fs.existsSync(build))
     for (const d of fs.readdirSync(build)) candidates.push(path.join(build, d, 'tools/digit-cnn'));
   return candidates.find((f) => f && fs.existsSync(f));
+}
+
+// The native CLI, or null after marking the test skipped.
+function nativeCliOrSkip(t) {
+  const cli = findNativeCli();
+  if (!cli) t.skip('no native digit-cnn CLI found (build it: cmake --preset native && cmake --build --preset native)');
+  return cli;
 }
 
 test('wasm: errors are JS Errors with the core message; the old model stays', async () => {
@@ -122,11 +130,8 @@ test('wasm: augmentation, learning-rate schedule and label smoothing reach the t
 });
 
 test(`wasm and native agree on the first ${COUNT} MNIST test images (within ${TOLERANCE})`, async (t) => {
-  const cli = findNativeCli();
-  if (!cli) {
-    t.skip('no native digit-cnn CLI found (build it: cmake --preset native && cmake --build --preset native)');
-    return;
-  }
+  const cli = nativeCliOrSkip(t);
+  if (!cli) return;
   const weights = path.join(await testWeightsDir(), 'seed.dcnn');
   const M = await loadWasm();
   const s = new M.Session();
@@ -153,4 +158,25 @@ test(`wasm and native agree on the first ${COUNT} MNIST test images (within ${TO
   console.log(`wasm vs native (${path.relative(ROOT, cli)}): max |difference| ${maxDiff.toExponential(2)}, ${agree}/${COUNT} same predictions`);
   assert.ok(maxDiff <= TOLERANCE, `max difference ${maxDiff}`);
   assert.equal(agree, COUNT);
+});
+
+test('wasm and native write the same ONNX file, and the wasm module imports it back', async (t) => {
+  const cli = nativeCliOrSkip(t);
+  if (!cli) return;
+  const weights = path.join(await testWeightsDir(), 'seed.dcnn');
+  const M = await loadWasm();
+  const s = new M.Session();
+  const dcnn = new Uint8Array(fs.readFileSync(weights));
+  s.loadWeights(dcnn);
+  const onnx = s.exportOnnx();
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'digit-cnn-onnx-')), 'seed.onnx');
+  execFileSync(cli, ['export', '--format', 'onnx', '--weights', weights, '--output', file], { stdio: 'ignore' });
+  assert.deepEqual(Buffer.from(onnx), fs.readFileSync(file));
+  // Imported back in the wasm module: the weights file it saves is the original, byte for byte.
+  const back = new M.Session();
+  back.loadWeights(onnx);
+  assert.deepEqual(Buffer.from(back.saveWeights()), Buffer.from(dcnn));
+  assert.throws(() => back.loadWeights(onnx.slice(0, 3000)), /ONNX file is corrupt: model at byte \d+/);
+  s.delete();
+  back.delete();
 });

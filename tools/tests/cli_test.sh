@@ -62,7 +62,7 @@ help)
     run --help
     expect_status 0
     expect_out "Subcommands:"
-    for sub in train evaluate predict summary samples export hershey; do
+    for sub in train evaluate predict summary samples export import hershey; do
         run "$sub" --help
         expect_status 0
         expect_out "Usage: digit-cnn $sub"
@@ -235,6 +235,31 @@ predict_photo)
     expect_status 0
     expect_out '"accuracy":1.0'
     expect_out '"preprocessing":"mnist"'
+    ;;
+
+onnx)
+    # export -> import gives back the same weights file; evaluate reads the .onnx directly.
+    run export --format onnx --weights "$model" --output "$work/model.onnx"
+    expect_status 0
+    expect_err "ONNX opset 13"
+    [ "$(head -c 1 "$work/model.onnx" | od -An -tx1 | tr -d ' \n')" = "08" ] || fail "not an ONNX file"
+    run import "$work/model.onnx" --output "$work/back.dcnn"
+    expect_status 0
+    expect_err "Imported $work/model.onnx: input 28x28x1 | conv 32 k4 same"
+    cmp "$model" "$work/back.dcnn" || fail "export -> import changed the weights file"
+    run evaluate --weights "$work/model.onnx" --images "$data/test-images.idx" --labels "$data/test-labels.idx"
+    expect_status 0
+    expect_out "Accuracy:"
+    run export --format onnx --weights "$model"
+    expect_user_error "give it --output FILE.onnx"
+    # A refused import writes nothing, not even a temporary file.
+    head -c 3000 "$work/model.onnx" >"$work/cut.onnx"
+    run import "$work/cut.onnx" --output "$work/cut.dcnn"
+    expect_user_error "ONNX file is corrupt: model at byte"
+    [ ! -e "$work/cut.dcnn" ] || fail "a refused import wrote a file"
+    ! ls "$work" | grep -q "cut.dcnn." || fail "a refused import left a temporary file"
+    run import "$model" --output "$work/cut.dcnn"
+    expect_user_error "ONNX file is corrupt"
     ;;
 
 deskew)

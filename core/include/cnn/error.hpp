@@ -31,6 +31,12 @@ struct CheckpointError : Error {
     using Error::Error;
 };
 
+// An ONNX file that is corrupt, or a graph digit-cnn cannot express (the message names the node
+// and its op).
+struct OnnxError : Error {
+    using Error::Error;
+};
+
 // Text from a file (a spec, a tensor name) made safe to quote in a message: control bytes become
 // \xNN escapes, so that a hostile file cannot send terminal escape sequences through our errors,
 // and anything longer than max_chars is cut with "...".

@@ -36,6 +36,7 @@ public:
     void forward(const Tensor& x, Tensor& y, const Context& ctx) override;
     void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx,
                   const Context& ctx) override;
+    const MaxPoolOptions& options() const { return opt_; }
 
 private:
     MaxPoolOptions opt_;
