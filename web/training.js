@@ -9,7 +9,7 @@ const VALIDATION_SPLIT = 0.1;
 
 export class TrainingPanel {
   // getTrainer() -> Promise<WorkerClient>; ensureData(onProgress) -> Promise<counts>;
-  // onTrained(weightsBytes, result) -> Promise.
+  // onTrained(weightsBytes, result, options) -> Promise.
   // specs: {seed, improved}, the model specs offered as presets; checkSpec(spec) -> Promise that
   // rejects with core's message for a spec that cannot be built.
   constructor({ getTrainer, ensureData, specs, checkSpec, onTrained, onBusy }) {
@@ -182,7 +182,7 @@ export class TrainingPanel {
 
   async finish(result, options) {
     const ev = result.evaluation;
-    await this.onTrained(result.weights, result);
+    await this.onTrained(result.weights, result, options);
     const last = result.history[result.history.length - 1];
     const p = this.lastProgress;
     const when = result.cancelled && p

@@ -3,7 +3,7 @@
 //
 // Protocol: {id, op, args} -> {id, ok: true, result} | {id, ok: false, error}; unsolicited
 // {event, data} messages report data download and training progress.
-import { fetchIdx } from './data.js';
+import { fetchMnist } from './data.js';
 
 let M = null;        // the wasm module (for its free functions)
 let session = null;
@@ -142,15 +142,7 @@ const handlers = {
 
   async loadData({ baseUrl }) {
     if (dataCounts) return dataCounts;
-    const names = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte',
-      't10k-labels-idx1-ubyte'];
-    const loaded = new Array(names.length).fill(0);
-    const totals = new Array(names.length).fill(0);
-    const files = await Promise.all(names.map((name, i) => fetchIdx(new URL(name, baseUrl), (got, total) => {
-      loaded[i] = got;
-      totals[i] = total;
-      emit('dataProgress', { loaded: loaded.reduce((a, b) => a + b, 0), total: totals.reduce((a, b) => a + b, 0) });
-    })));
+    const files = await fetchMnist(baseUrl, (loaded, total) => emit('dataProgress', { loaded, total }));
     dataCounts = session.setData(...files);
     return dataCounts;
   },
