@@ -56,14 +56,20 @@ export async function listModels() {
 // Saves weights (Uint8Array) with their metadata; resolves with the stored record.
 export async function saveModel(meta, bytes) {
   const db = await open();
+  const tx = db.transaction(['models', 'weights'], 'readwrite');
   try {
-    const tx = db.transaction(['models', 'weights'], 'readwrite');
     const record = { ...meta, bytes: bytes.byteLength };
     const id = await promisify(tx.objectStore('models').add(record));
     tx.objectStore('weights').put(bytes, id);
     await done(tx);
     return { ...record, id };
   } catch (e) {
+    // Nothing of this model stays behind (no metadata without weights).
+    try {
+      tx.abort();
+    } catch {
+      // already finished or aborted
+    }
     throw storageError(e);
   }
 }
