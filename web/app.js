@@ -5,6 +5,7 @@ import { WorkerClient } from './rpc.js';
 import { DrawingPad } from './draw.js';
 import { decodeImage, rgbaFromImage } from './photo.js';
 import { ModelPanel, fetchModelList } from './model.js';
+import { readIdxFiles } from './idxfiles.js';
 import { SavedModels } from './saved.js';
 import { TrainingPanel } from './training.js';
 import { startServiceWorker } from './service.js';
@@ -243,6 +244,7 @@ async function startTrainer(threads) {
   const t = new WorkerClient(WORKER_URL);
   t.on('trainProgress', (d) => training.onProgress(d));
   t.on('trainPhase', (d) => training.onPhase(d));
+  t.on('checkpoint', (d) => training.onCheckpoint(d));
   t.on('dataProgress', (d) => dataListeners.forEach((fn) => fn(d.loaded, d.total)));
   const init = t.call('init', { threads });
   let timer;
@@ -273,6 +275,36 @@ function ensureData(onProgress) {
   dataPromise.catch(() => (dataPromise = null));
   return dataPromise.finally(() => onProgress && dataListeners.delete(onProgress));
 }
+
+// The user's own IDX files replace MNIST for training (four files, picked or dropped on the
+// training card); core refuses what it cannot use, with its message, and MNIST stays in place.
+async function useOwnFiles(fileList) {
+  const text = $('train-data-text');
+  try {
+    const f = await readIdxFiles(fileList);
+    const trainer = await getTrainer();
+    const counts = await trainer.call('setData', f, [f.trainImages.buffer, f.trainLabels.buffer, f.testImages.buffer, f.testLabels.buffer]);
+    dataPromise = Promise.resolve(counts);
+    text.textContent = `your files: ${ui.fmtInt(counts.train)} training images (${f.names.trainImages}) and ` +
+      `${ui.fmtInt(counts.test)} test images (${f.names.testImages}), ${counts.rows}×${counts.cols}`;
+    $('train-size').value = String(counts.train);
+    training?.showError('');
+    document.body.dataset.ownData = String(counts.train);
+  } catch (e) {
+    training?.showError(`Your files cannot be used: ${e.message.replace(/\.?$/, '.')} Training uses ${dataPromise ? 'the data loaded before' : 'MNIST'}.`);
+  }
+}
+$('train-files').addEventListener('change', (e) => {
+  if (e.target.files.length) useOwnFiles(e.target.files);
+  e.target.value = '';
+});
+$('train').addEventListener('dragover', (e) => e.preventDefault());
+$('train').addEventListener('drop', (e) => {
+  e.preventDefault();
+  e.stopPropagation();
+  document.dispatchEvent(new Event('digitcnn:dropdone'));
+  if (e.dataTransfer?.files?.length) useOwnFiles(e.dataTransfer.files);
+});
 
 let training;
 
@@ -352,6 +384,7 @@ async function main() {
   const start = models.find((m) => m.name === asked) ?? models[0];
   await model.loadPretrained(start.name, { initial: true });
   await saved.refresh();
+  training.offerResume();
   if (asked && start.name !== asked)
     model.showError(`There is no model called “${asked}” here;`, ` opened ${start.name} instead.`);
   showEmpty();

@@ -1,8 +1,9 @@
 // Models kept in the browser (IndexedDB "digit-cnn"): the metadata of each in "models" (listed
 // without reading any weights) and its weights file in "weights", under the same id, written in
-// one transaction so that a failed save (storage full) leaves no half-saved model behind.
+// one transaction so that a failed save (storage full) leaves no half-saved model behind; and the
+// checkpoint of an interrupted training run ("checkpoint", one record under "current").
 const DB_NAME = 'digit-cnn';
-const DB_VERSION = 1;
+const DB_VERSION = 2;
 
 let dbPromise = null;
 
@@ -35,8 +36,9 @@ function open() {
     const req = indexedDB.open(DB_NAME, DB_VERSION);
     req.onupgradeneeded = () => {
       const db = req.result;
-      db.createObjectStore('models', { keyPath: 'id', autoIncrement: true });
-      db.createObjectStore('weights');
+      if (!db.objectStoreNames.contains('models')) db.createObjectStore('models', { keyPath: 'id', autoIncrement: true });
+      if (!db.objectStoreNames.contains('weights')) db.createObjectStore('weights');
+      if (!db.objectStoreNames.contains('checkpoint')) db.createObjectStore('checkpoint');
     };
     req.onsuccess = () => resolve(req.result);
     req.onerror = () => reject(storageError(req.error));
@@ -100,5 +102,29 @@ export async function deleteModel(id) {
   const tx = db.transaction(['models', 'weights'], 'readwrite');
   tx.objectStore('models').delete(id);
   tx.objectStore('weights').delete(id);
+  await done(tx);
+}
+
+// The interrupted run: {options, epoch, epochs, created, bytes}, or undefined.
+export async function loadCheckpoint() {
+  const db = await open();
+  return promisify(db.transaction('checkpoint').objectStore('checkpoint').get('current'));
+}
+
+export async function saveCheckpoint(record) {
+  const db = await open();
+  const tx = db.transaction('checkpoint', 'readwrite');
+  try {
+    tx.objectStore('checkpoint').put(record, 'current');
+    await done(tx);
+  } catch (e) {
+    throw storageError(e);
+  }
+}
+
+export async function clearCheckpoint() {
+  const db = await open();
+  const tx = db.transaction('checkpoint', 'readwrite');
+  tx.objectStore('checkpoint').delete('current');
   await done(tx);
 }

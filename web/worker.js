@@ -10,8 +10,8 @@ let session = null;
 let training = null;  // {stopRequested} while a training loop runs
 let dataCounts = null;  // {train, test, rows, cols} once MNIST is loaded
 
-function emit(event, data) {
-  self.postMessage({ event, data });
+function emit(event, data, transfer = []) {
+  self.postMessage({ event, data }, transfer);
 }
 
 // Lets queued messages (e.g. "stopTraining") run between training steps. A MessageChannel hop
@@ -147,6 +147,13 @@ const handlers = {
     return dataCounts;
   },
 
+  // The user's own IDX files (uncompressed), checked by core; they replace MNIST in this worker.
+  setData({ trainImages, trainLabels, testImages, testLabels }) {
+    dataCounts = session.setData(new Uint8Array(trainImages), new Uint8Array(trainLabels),
+      new Uint8Array(testImages), new Uint8Array(testLabels));
+    return dataCounts;
+  },
+
   // Throws core's message if the model spec cannot be built.
   checkSpec({ spec }) {
     M.checkSpec(spec);
@@ -160,11 +167,13 @@ const handlers = {
 
   // Trains a fresh model, a few batches at a time, until done or stopped. Resolves with the test
   // evaluation and the trained weights; progress arrives as "trainProgress" events.
-  async train({ options, misclassifiedLimit = 100 }) {
+  // With checkpoint (bytes of an earlier run's "checkpoint" event), continues that run instead.
+  // At the end of every epoch but the last, a "checkpoint" event carries the run's checkpoint.
+  async train({ options, checkpoint = null, misclassifiedLimit = 100 }) {
     if (training) throw new Error('training is already running');
-    session.startTraining(options);
+    if (checkpoint) session.resumeTraining(options, new Uint8Array(checkpoint));
+    else session.startTraining(options);
     training = { stopRequested: false };
-    const history = [];
     try {
       let step;
       for (;;) {
@@ -176,16 +185,21 @@ const handlers = {
           step = session.trainStep(1);
           if (step.progress) progress = step.progress;
           epochs.push(...step.epochs);
-        } while (!step.done && performance.now() - t0 < 100);
-        history.push(...epochs);
+        } while (!step.done && !step.epochs.length && performance.now() - t0 < 100);
         emit('trainProgress', { progress, epochs });
         if (step.done) break;
+        if (epochs.length) {
+          const bytes = session.checkpoint();
+          emit('checkpoint', { bytes, epoch: epochs[epochs.length - 1].epoch }, [bytes.buffer]);
+        }
         await yieldToEvents();
         if (training.stopRequested) {
           step = session.cancelTraining();
           break;
         }
       }
+      // All epochs of the run, those before a resumed checkpoint too.
+      const history = session.history();
       emit('trainPhase', { phase: 'evaluating' });
       await yieldToEvents();
       const evaluation = session.evaluateTest();

@@ -11,7 +11,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { ROOT, artifact, digitStrokes, drawStrokes, launchBrowser, mnistTest, openPage } from './helpers.mjs';
+import zlib from 'node:zlib';
+import { Firefox } from './bidi.mjs';
+import { ROOT, artifact, digitStrokes, drawStrokes, launchBrowser, mnistFile, mnistTest, openPage } from './helpers.mjs';
 
 const CLI = path.join(ROOT, 'build/native/tools/digit-cnn');
 const SITE = artifact('site');
@@ -178,6 +180,88 @@ test('site: training fetches gzip MNIST with progress, checks it and trains an e
   await page.context().close();
 });
 
+test('site: a reload during training offers to resume after the last completed epoch; the run completes', async () => {
+  const page = await openPage(browser, site.url);
+  await page.fill('#train-size', '2000');
+  await page.selectOption('#train-epochs', '3');
+  await page.selectOption('#train-batch', '32');
+  await page.fill('#train-lr', '0.002');
+  await page.click('#train-start');
+  await page.waitForFunction(() => document.body.dataset.checkpointEpoch, null, { timeout: 180000 });
+  await page.reload();
+  await page.waitForFunction(() => document.body.dataset.ready === 'true');
+  await page.waitForSelector('#train-resume:not([hidden])');
+  const offer = await page.textContent('#train-resume-text');
+  const epoch = Number(/after epoch (\d) of 3 \(2,000 images/.exec(offer)?.[1]);
+  assert.ok(epoch === 1 || epoch === 2, offer);
+  await page.evaluate(() => {
+    window.statusSeen = [];
+    new MutationObserver(() => window.statusSeen.push(document.getElementById('train-status').textContent))
+      .observe(document.getElementById('train-status'), { childList: true, subtree: true, characterData: true });
+  });
+  await page.click('#train-resume-go');
+  await page.waitForSelector('#train-results:not([hidden])', { timeout: 300000 });
+  const status = await page.textContent('#train-status');
+  console.log(`resumed after epoch ${epoch}: ${status}; ${await page.textContent('#test-accuracy')}`);
+  assert.match(status, /^Done after 3 epochs · .* · 2 threads$/);
+  const seen = await page.evaluate(() => window.statusSeen);
+  assert.ok(seen.some((t) => t.startsWith(`Epoch ${epoch + 1} of 3`)), 'continues with the next epoch');
+  assert.ok(!seen.some((t) => new RegExp(`^Epoch [1-${epoch}] of 3`).test(t)), 'completed epochs are not trained again');
+  assert.ok(parseFloat(await page.textContent('#test-accuracy')) > 80);
+  const facts = await page.locator('#saved-list li .saved-facts').first().textContent();
+  assert.match(facts, /2,000 images · 3 epochs/);
+  await page.reload();
+  await page.waitForFunction(() => document.body.dataset.ready === 'true');
+  await page.waitForTimeout(500);
+  assert.ok(await page.isHidden('#train-resume'), 'nothing to resume after a completed run');
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+// The first n items of an MNIST IDX file, as an IDX file of its own.
+function idxHead(name, n) {
+  const bytes = Buffer.from(mnistFile(name));
+  const header = bytes[3] === 3 ? 16 : 8;
+  const itemSize = bytes[3] === 3 ? 28 * 28 : 1;
+  const out = Buffer.concat([bytes.subarray(0, header), bytes.subarray(header, header + n * itemSize)]);
+  out.writeUInt32BE(n, 4);
+  return out;
+}
+
+test('site: training on your own IDX files (gzip and plain, picked), checked by core', async () => {
+  const dir = path.join(WORK, 'own');
+  fs.mkdirSync(dir, { recursive: true });
+  const files = {
+    'a-images.gz': zlib.gzipSync(idxHead('train-images-idx3-ubyte', 3000)),
+    'a-labels': idxHead('train-labels-idx1-ubyte', 3000),
+    'b-images': idxHead('t10k-images-idx3-ubyte', 500),
+    'b-labels.gz': zlib.gzipSync(idxHead('t10k-labels-idx1-ubyte', 500)),
+    'short-labels': idxHead('train-labels-idx1-ubyte', 2999),
+  };
+  for (const [name, bytes] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), bytes);
+  const page = await openPage(browser, site.url);
+  const pick = (names) => page.setInputFiles('#train-files', names.map((n) => path.join(dir, n)));
+
+  await pick(['a-images.gz', 'short-labels', 'b-images', 'b-labels.gz']);
+  await page.waitForSelector('#train-error:not([hidden])');
+  const refused = await page.textContent('#train-error');
+  console.log(`own files refused: ${refused}`);
+  assert.match(refused, /^Your files cannot be used: .*training labels.*3,?000|^Your files cannot be used: .*2,?999/);
+  await pick(['a-images.gz', 'a-labels']);
+  assert.match(await page.textContent('#train-error'), /choose four IDX files .* not 2/);
+
+  await pick(['b-labels.gz', 'a-images.gz', 'b-images', 'a-labels']);
+  await page.waitForFunction(() => document.body.dataset.ownData === '3000');
+  assert.match(await page.textContent('#train-data-text'), /^your files: 3,000 training images \(a-images\.gz\) and 500 test images \(b-images\), 28×28$/);
+  assert.ok(await page.isHidden('#train-error'));
+  await page.fill('#train-size', '1000');
+  await page.click('#train-start');
+  await page.waitForSelector('#train-results:not([hidden])', { timeout: 300000 });
+  assert.match(await page.textContent('#test-detail'), /^on 500 test images/);
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
 test('site: a full storage quota gets a clear message and loses nothing already saved', async () => {
   const page = await openPage(browser, site.url);
   await page.click('#save-current');
@@ -310,4 +394,35 @@ test('site: on a 360x640 phone the prediction stays in view while drawing; a pin
   assert.ok(!(await empty.getAttribute('#prompt', 'class')).includes('gone'), 'the prompt is back');
   assert.deepEqual(empty.errors, []);
   await empty.context().close();
+});
+
+const FIREFOX = [process.env.FIREFOX, '/usr/bin/firefox-esr', '/usr/bin/firefox'].find((f) => f && fs.existsSync(f));
+
+test('site in Firefox: the service worker isolates the page on the static host; it classifies, and works offline', { skip: FIREFOX ? false : 'Firefox is not installed' }, async () => {
+  const server = await staticServer(SITE);
+  const ff = await Firefox.launch(FIREFOX);
+  try {
+    await ff.goto(server.url);
+    await ff.waitFor('return document.body.dataset.ready;');
+    assert.equal(await ff.evaluate('return self.crossOriginIsolated;'), true);
+    assert.equal(await ff.evaluate('return document.body.dataset.serviceWorker;'), 'ready');
+    assert.match(await ff.evaluate(`return document.getElementById('model-source').textContent;`), /^pretrained: tiny/);
+    await ff.evaluate('return navigator.serviceWorker.ready.then(() => true);');
+    server.close();
+    await new Promise((r) => server.proc.on('exit', r));
+    await ff.goto(`${server.url}?model=robust`);
+    await ff.waitFor('return document.body.dataset.ready;');
+    assert.equal(await ff.evaluate('return document.body.dataset.ready;'), 'true');
+    assert.match(await ff.evaluate(`return document.getElementById('model-source').textContent;`), /^pretrained: robust/);
+    const box = await ff.evaluate(`const r = document.getElementById('pad').getBoundingClientRect();
+      return { x: r.x, y: r.y, w: r.width, h: r.height };`);
+    await ff.drawStrokes(digitStrokes(mnist.pixels, mnist.labels.indexOf(2) * 784).map((st) => st.map(([u, v]) => [box.x + u * box.w, box.y + v * box.h])));
+    const digit = await ff.waitFor(`const p = document.getElementById('bars').dataset.probs;
+      if (!p) return null; const a = JSON.parse(p); return String(a.indexOf(Math.max(...a)));`);
+    assert.equal(digit, '2');
+    assert.deepEqual(ff.errors, []);
+  } finally {
+    await ff.close();
+    server.close();
+  }
 });
