@@ -23,7 +23,7 @@ let browser, mnist, site;
 // `python3 -m http.server` on a free port; resolves once it listens. Its request log is kept.
 export function staticServer(dir) {
   return new Promise((resolve, reject) => {
-    const proc = spawn('python3', ['-u', '-m', 'http.server', '--bind', '127.0.0.1', '0'], { cwd: dir });
+    const proc = spawn('python3', ['-u', '-m', 'http.server', '--bind', '127.0.0.1', '--directory', dir, '0']);
     const s = { proc, log: '', url: null, close: () => proc.kill() };
     proc.stdout.on('data', (d) => {
       s.log += d;
@@ -343,6 +343,39 @@ test('site: after one visit the page works with no network (the server is gone)'
   await page.screenshot({ path: artifact('site-offline.png') });
   assert.deepEqual(page.errors, []);
   await page.context().close();
+});
+
+test('site: a new build replaces the cached one (service worker cache named by build)', async () => {
+  const dir = path.join(WORK, 'versions');
+  const build = (...args) => /\(build ([0-9a-f]{16})\)/.exec(run('node', ['scripts/site.mjs', dir, '--no-mnist', ...args]))[1];
+  const v1 = build();
+  const server = await staticServer(dir);
+  try {
+    const page = await openPage(browser, server.url);
+    const caches = () => page.evaluate(async () => (await caches.keys()).filter((k) => k.startsWith('digit-cnn-')));
+    await page.waitForFunction(async () => (await caches.keys()).length > 0);
+    assert.deepEqual(await caches(), [`digit-cnn-${v1}`]);
+    const v2 = build('--weights', path.join(WORK, 'tiny.dcnn'));
+    assert.notEqual(v2, v1);
+    // The browser checks sw.js on each visit; the new worker installs, takes over and deletes the
+    // old cache. A visit or two later the page runs the new build.
+    let state;
+    for (let visit = 1; visit <= 6; ++visit) {
+      await page.reload();
+      await page.waitForFunction(() => document.body.dataset.ready === 'true');
+      await page.waitForTimeout(1000);
+      state = { visit, keys: await caches(), source: await page.textContent('#model-source') };
+      if (state.keys.length === 1 && state.keys[0] === `digit-cnn-${v2}` && state.source.startsWith('pretrained: tiny')) break;
+    }
+    console.log(`new build ${v2} (was ${v1}): ${JSON.stringify(state)}`);
+    assert.deepEqual(state.keys, [`digit-cnn-${v2}`], 'only the new build is cached');
+    assert.match(state.source, /^pretrained: tiny/, 'the page runs the new build');
+    assert.ok(state.visit <= 2, `the new build took over after ${state.visit} visits`);
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  } finally {
+    server.close();
+  }
 });
 
 const PHONE = { viewport: { width: 360, height: 640 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
