@@ -11,8 +11,8 @@
 //   DIR/data/mnist/      MNIST as gzip IDX files (*-ubyte.gz) and index.json with their SHA-256,
 //                        fetched by the page only when training starts
 //
-// sw.js gets this build's version (a hash of every file it precaches) and its file list, so that
-// a new build replaces the previous one's cache.
+// sw.js gets this build's version (a hash of the site's files but MNIST) and the list of files to
+// precache, so that a new build replaces the previous one's cache.
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -115,13 +115,16 @@ function listFiles(dir, sub = '') {
   });
 }
 
-// The service worker precaches everything but MNIST; its version is a hash of those files.
-function stampServiceWorker(dir) {
+// The service worker precaches the page, the wasm modules and the model the page opens with (the
+// other models are cached when first opened, MNIST never); its version is a hash of every file
+// but MNIST, so that any change makes a new cache.
+function stampServiceWorker(dir, firstModel) {
   const swFile = path.join(dir, 'sw.js');
-  const files = listFiles(dir).filter((f) => f !== 'sw.js' && !f.startsWith('data/')).sort();
+  const all = listFiles(dir).filter((f) => f !== 'sw.js' && !f.startsWith('data/')).sort();
   const h = crypto.createHash('sha256');
-  for (const f of files) h.update(f).update('\0').update(fs.readFileSync(path.join(dir, f)));
+  for (const f of all) h.update(f).update('\0').update(fs.readFileSync(path.join(dir, f)));
   const version = h.digest('hex').slice(0, 16);
+  const files = all.filter((f) => !f.endsWith('.dcnn') || f === `weights/${firstModel}.dcnn`);
   const marker = /^self\.SITE = .*$/m;
   const text = fs.readFileSync(swFile, 'utf8');
   if (!marker.test(text)) fail('web/sw.js has no "self.SITE = ..." line to stamp');
@@ -142,11 +145,11 @@ function main() {
   for (const f of wasm) fs.copyFileSync(f, path.join(dir, 'generated', path.basename(f)));
   const models = copyWeights(o, dir);
   const mnist = o.mnist ? copyMnist(o, dir) : [];
-  const { version, files } = stampServiceWorker(dir);
+  const { version, files } = stampServiceWorker(dir, models[0].name);
   const size = (list) => list.reduce((a, f) => a + fs.statSync(path.join(dir, f)).size, 0);
   console.log(`site: ${dir} (build ${version})`);
   console.log(`site: models ${models.map((m) => m.name).join(', ')} (the page opens with ${models[0].name})`);
-  console.log(`site: ${files.length} files cached for offline use, ${size(files)} bytes; ` +
+  console.log(`site: ${files.length} files precached for offline use, ${size(files)} bytes; ` +
     (mnist.length ? `MNIST ${mnist.reduce((a, f) => a + f.bytes, 0)} bytes gzip, fetched when training starts` : 'no MNIST'));
 }
 

@@ -3,8 +3,9 @@
 //    that SharedArrayBuffer, and with it the threaded wasm module, works where the server sends
 //    no such headers (the approach of the coi-serviceworker package, written here because that
 //    package's worker would own the scope and leave no room for the offline cache below).
-// 2. Offline: it precaches this build's files (not MNIST) in a cache named after the build, and
-//    deletes the caches of other builds when it takes over.
+// 2. Offline: it precaches this build's page, wasm modules and first model in a cache named after
+//    the build, adds other models when they are first opened (MNIST never), and deletes the
+//    caches of other builds when it takes over.
 // scripts/site.mjs replaces the next line with the build's version and file list. Unstamped (the
 // development server, which sends its own headers), nothing is cached.
 self.SITE = { version: 'dev', files: [] };
@@ -38,7 +39,12 @@ async function respond(request) {
   // The page is cached without its query (?model=...); everything else by its exact URL.
   const cached = PRECACHE && await caches.match(request, { cacheName: CACHE, ignoreSearch: request.mode === 'navigate' });
   if (cached) return isolated(cached);
-  return isolated(await fetch(request));
+  const response = await fetch(request);
+  if (PRECACHE && response.ok && new URL(request.url).pathname.endsWith('.dcnn')) {
+    const copy = response.clone();
+    caches.open(CACHE).then((c) => c.put(request, copy)).catch(() => {});
+  }
+  return isolated(response);
 }
 
 self.addEventListener('fetch', (event) => {
