@@ -7,8 +7,8 @@
 #
 #   scripts/build-wasm.sh                 build both
 #   scripts/build-wasm.sh --no-threads    only the single-threaded module (all the page needs)
-#   scripts/build-wasm.sh --site DIR      also assemble a self-contained static site in DIR
-#                                         (web/ + generated/ + weights/; not data/mnist/)
+#   scripts/build-wasm.sh --site DIR      also assemble the static site in DIR (scripts/site.mjs:
+#                                         page, wasm, weights, gzip MNIST; see scripts/site.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -44,10 +44,7 @@ for f in "${OUTPUTS[@]}"; do
 done
 
 if [[ -n "$SITE" ]]; then
-  rm -rf "$SITE"
-  mkdir -p "$SITE/generated" "$SITE/weights"
-  cp -r web/. "$SITE/"
-  for f in "${OUTPUTS[@]}"; do cp "$f" "$SITE/generated/"; done
-  if compgen -G "weights/*.dcnn" >/dev/null; then cp weights/*.dcnn "$SITE/weights/"; fi
-  echo "build-wasm: static site in $SITE (serve it with COOP/COEP headers and .wasm as application/wasm)"
+  WASM_DIRS=()
+  for f in "${OUTPUTS[@]}"; do WASM_DIRS+=(--wasm-dir "$(dirname "$f")"); done
+  node scripts/site.mjs "$SITE" $(printf '%s\n' "${WASM_DIRS[@]}" | uniq)
 fi

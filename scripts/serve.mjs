@@ -2,6 +2,7 @@
 // Local web server for the digit-cnn page (plain Node, no framework).
 //
 //   node scripts/serve.mjs [--port N] [--host H] [--wasm-dir DIR] [--weights-dir DIR] [--data-dir DIR]
+//   node scripts/serve.mjs --site DIR [--port N] [--host H]     a site built by scripts/site.sh
 //                                                   (or PORT=N; default 8080)
 //
 //   /              web/                       the page
@@ -28,6 +29,7 @@ function parseArgs(argv) {
     wasmDir: process.env.DIGIT_CNN_WASM_DIR,  // default: build/wasm/wasm then build/wasm-mt/wasm
     weightsDir: process.env.DIGIT_CNN_WEIGHTS_DIR ?? path.join(ROOT, 'weights'),
     dataDir: process.env.DIGIT_CNN_DATA_DIR ?? path.join(ROOT, 'data/mnist'),
+    site: null,
   };
   for (let i = 0; i < argv.length; ++i) {
     const a = argv[i];
@@ -40,8 +42,9 @@ function parseArgs(argv) {
     else if (a === '--wasm-dir') opts.wasmDir = path.resolve(value());
     else if (a === '--weights-dir') opts.weightsDir = path.resolve(value());
     else if (a === '--data-dir') opts.dataDir = path.resolve(value());
+    else if (a === '--site') opts.site = path.resolve(value());
     else if (a === '--help' || a === '-h') {
-      console.log('usage: node scripts/serve.mjs [--port N] [--host H] [--wasm-dir DIR] [--weights-dir DIR] [--data-dir DIR]');
+      console.log('usage: node scripts/serve.mjs [--port N] [--host H] [--wasm-dir DIR] [--weights-dir DIR] [--data-dir DIR] | --site DIR');
       process.exit(0);
     } else if (/^\d+$/.test(a)) opts.port = a;
     else throw new Error(`unknown argument ${a}`);
@@ -190,11 +193,11 @@ function handle(routes, req, res) {
   });
 }
 
-export function startServer({ port = 8080, host = '127.0.0.1', wasmDir, weightsDir, dataDir } = {}) {
+export function startServer({ port = 8080, host = '127.0.0.1', wasmDir, weightsDir, dataDir, site } = {}) {
   const wasmDirs = wasmDir ? [path.resolve(wasmDir)]
     : [path.join(ROOT, 'build/wasm/wasm'), path.join(ROOT, 'build/wasm-mt/wasm')];
-  const routes = makeRoutes(wasmDirs, path.resolve(weightsDir ?? path.join(ROOT, 'weights')),
-    path.resolve(dataDir ?? path.join(ROOT, 'data/mnist')));
+  const routes = site ? [['/', [path.resolve(site)]]]
+    : makeRoutes(wasmDirs, path.resolve(weightsDir ?? path.join(ROOT, 'weights')), path.resolve(dataDir ?? path.join(ROOT, 'data/mnist')));
   const server = http.createServer((req, res) => {
     try {
       handle(routes, req, res);
@@ -225,11 +228,11 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     console.error(`serve: cannot listen on ${opts.host}:${opts.port}: ${e.message}`);
     process.exit(1);
   });
-  console.log(`digit-cnn: serving ${url}`);
+  console.log(`digit-cnn: serving ${url}${opts.site ? ` (site ${opts.site})` : ''}`);
   const wasmDir = opts.wasmDir ?? path.join(ROOT, 'build/wasm/wasm');
-  if (!fs.existsSync(path.join(wasmDir, 'digit_cnn.wasm')))
+  if (!opts.site && !fs.existsSync(path.join(wasmDir, 'digit_cnn.wasm')))
     console.log(`digit-cnn: warning: no wasm build in ${wasmDir} (run scripts/build-wasm.sh)`);
-  for (const name of ['robust-nd', 'robust', 'improved', 'seed'])
+  for (const name of opts.site ? [] : ['robust-nd', 'robust', 'improved', 'seed'])
     if (!fs.existsSync(path.join(opts.weightsDir, `${name}.dcnn`)))
       console.log(`digit-cnn: warning: weights/${name}.dcnn is missing, so choosing it on the page leaves an ` +
         'untrained model (train on the page, or retrain it: see README, Results)');

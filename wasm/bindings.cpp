@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "cnn/checkpoint.hpp"
 #include "cnn/dataset.hpp"
 #include "cnn/error.hpp"
 #include "cnn/idx.hpp"
@@ -404,44 +405,28 @@ public:
     // images are used and the last validationSplit of them are held out for validation (Keras
     // validation_split). The trainer refuses out-of-range settings with core's message.
     void startTraining(const val& options) {
+        guarded([&] { begin_training(options, nullptr); });
+    }
+
+    // Continues a run from a checkpoint made by checkpoint() (same options, same data): core
+    // checks that they match and continues exactly where the checkpoint was taken.
+    void resumeTraining(const val& options, const val& bytes) {
         guarded([&] {
-            const Data& d = data();
-            const std::string spec = option<std::string>(options, "spec", cnn::kSeedSpec);
-            cnn::TrainOptions o;
-            o.seed = std::uint64_t(option<double>(options, "seed", 1));
-            o.epochs = option<int>(options, "epochs", 1);
-            o.batch_size = option<int>(options, "batchSize", 64);
-            o.learning_rate = float(option<double>(options, "learningRate", 1e-3));
-            o.patience = option<int>(options, "patience", o.patience);
-            o.augment_enabled = option<bool>(options, "augment", false);
-            o.lr_schedule.decay = cnn::parse_lr_decay(option<std::string>(options, "lrSchedule", "constant"));
-            o.label_smoothing = float(option<double>(options, "labelSmoothing", 0.0));
-            const double split = option<double>(options, "validationSplit", 0.1);
-            const int size = option<int>(options, "trainSize", d.train.n);
-            if (size < 2 || size > d.train.n)
-                throw cnn::Error("training set size must be between 2 and " +
-                                 std::to_string(d.train.n) + ", got " + std::to_string(size));
-            if (!(split >= 0.0 && split < 1.0))
-                throw cnn::Error("validation split must be in [0, 1), got " +
-                                 std::to_string(split));
-            cnn::Model m = cnn::Model::from_spec(spec, o.seed);
-            // Split as cnn::split_validation does (Keras: the first int(n * (1 - split)) train);
-            // the slices stay bytes, like the data they come from.
-            const int train_n = int(double(size) * (1.0 - split));
-            if (train_n < 1)
-                throw cnn::Error("no training samples left after the validation split");
-            auto run = std::make_unique<Run>();
-            run->train = cnn::slice(d.train, 0, train_n);
-            run->validation = cnn::slice(d.train, train_n, size - train_n);
-            stopTraining();
-            model_ = std::move(m);
-            metadata_ = "{}";
-            input_ = cnn::InputPreprocessing::mnist;
-            run->trainer = std::make_unique<cnn::Trainer>(model_, run->train, &run->validation, o,
-                                                          pool_.get());
-            run_ = std::move(run);
+            const auto data = from_js<std::uint8_t>(bytes);
+            cnn::Checkpoint c = cnn::decode_checkpoint(data.data(), data.size());
+            begin_training(options, &c);
         });
     }
+
+    // The running training's checkpoint (model + trainer state; core's format), e.g. at the end
+    // of an epoch, for resumeTraining after a reload.
+    val checkpoint() {
+        return guarded([&] {
+            if (!run_) throw cnn::Error("training has not been started");
+            return to_js(cnn::encode_checkpoint(model_, run_->trainer->state()));
+        });
+    }
+
 
     // Runs up to n batches. Returns {progress (last batch, or null), epochs (finished in this
     // call), done, cancelled, stoppedEarly, bestEpoch}.
@@ -511,6 +496,45 @@ private:
         cnn::Dataset train, test;  // images held as bytes
     };
     // The trainer refers to the datasets, so they live together.
+    void begin_training(const val& options, cnn::Checkpoint* resumed) {
+        const Data& d = data();
+        const std::string spec = option<std::string>(options, "spec", cnn::kSeedSpec);
+        cnn::TrainOptions o;
+        o.seed = std::uint64_t(option<double>(options, "seed", 1));
+        o.epochs = option<int>(options, "epochs", 1);
+        o.batch_size = option<int>(options, "batchSize", 64);
+        o.learning_rate = float(option<double>(options, "learningRate", 1e-3));
+        o.patience = option<int>(options, "patience", o.patience);
+        o.augment_enabled = option<bool>(options, "augment", false);
+        o.lr_schedule.decay = cnn::parse_lr_decay(option<std::string>(options, "lrSchedule", "constant"));
+        o.label_smoothing = float(option<double>(options, "labelSmoothing", 0.0));
+        const double split = option<double>(options, "validationSplit", 0.1);
+        const int size = option<int>(options, "trainSize", d.train.n);
+        if (size < 2 || size > d.train.n)
+            throw cnn::Error("training set size must be between 2 and " +
+                             std::to_string(d.train.n) + ", got " + std::to_string(size));
+        if (!(split >= 0.0 && split < 1.0))
+            throw cnn::Error("validation split must be in [0, 1), got " +
+                             std::to_string(split));
+        cnn::Model m = resumed ? std::move(resumed->model) : cnn::Model::from_spec(spec, o.seed);
+        // Split as cnn::split_validation does (Keras: the first int(n * (1 - split)) train);
+        // the slices stay bytes, like the data they come from.
+        const int train_n = int(double(size) * (1.0 - split));
+        if (train_n < 1)
+            throw cnn::Error("no training samples left after the validation split");
+        auto run = std::make_unique<Run>();
+        run->train = cnn::slice(d.train, 0, train_n);
+        run->validation = cnn::slice(d.train, train_n, size - train_n);
+        stopTraining();
+        model_ = std::move(m);
+        metadata_ = "{}";
+        input_ = cnn::InputPreprocessing::mnist;
+        run->trainer = std::make_unique<cnn::Trainer>(model_, run->train, &run->validation, o,
+                                                      pool_.get());
+        if (resumed) run->trainer->restore(resumed->state);
+        run_ = std::move(run);
+    }
+
     struct Run {
         cnn::Dataset train, validation;
         std::unique_ptr<cnn::Trainer> trainer;
@@ -639,6 +663,8 @@ EMSCRIPTEN_BINDINGS(digit_cnn) {
         .function("hasData", &Session::hasData)
         .function("gatherImages", &Session::gatherImages)
         .function("startTraining", &Session::startTraining)
+        .function("resumeTraining", &Session::resumeTraining)
+        .function("checkpoint", &Session::checkpoint)
         .function("trainStep", &Session::trainStep)
         .function("cancelTraining", &Session::cancelTraining)
         .function("training", &Session::training)

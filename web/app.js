@@ -4,16 +4,17 @@
 import { WorkerClient } from './rpc.js';
 import { DrawingPad } from './draw.js';
 import { decodeImage, rgbaFromImage } from './photo.js';
-import { ModelPanel, PRETRAINED } from './model.js';
+import { ModelPanel, fetchModelList } from './model.js';
+import { readIdxFiles } from './idxfiles.js';
+import { SavedModels } from './saved.js';
 import { TrainingPanel } from './training.js';
+import { startServiceWorker } from './service.js';
 import * as ui from './ui.js';
 
 const $ = (id) => document.getElementById(id);
 const WORKER_URL = new URL('./worker.js', import.meta.url);
-// ?model=seed (or robust, improved) opens with that model instead of the default, robust-nd (the
-// robust model with a "not a digit" output).
 const weightsUrl = (name) => new URL(`weights/${name}.dcnn`, document.baseURI);
-const START_MODEL = PRETRAINED.find((m) => m === new URLSearchParams(location.search).get('model')) ?? PRETRAINED[0];
+const MODEL_LIST_URL = new URL('weights/index.json', document.baseURI);
 const DATA_URL = new URL('data/mnist/', document.baseURI);
 // Threads for training (the threaded module needs cross-origin isolation); ?threads=N overrides.
 // Firefox (153 ESR, headless) sometimes deadlocks while a worker starts the threaded module's own
@@ -182,6 +183,11 @@ const model = new ModelPanel({
   },
 });
 
+const saved = new SavedModels({
+  open: (bytes, source) => model.adopt(bytes, source),
+  current: async () => ({ bytes: await infer.call('saveWeights'), info: model.info, source: model.source }),
+});
+
 async function refreshFilters() {
   const kernel = await infer.call('filters').catch(() => null);
   if (!kernel) return ui.clearCanvas($('filters'));
@@ -248,6 +254,7 @@ async function startTrainer(threads) {
   const t = new WorkerClient(WORKER_URL);
   t.on('trainProgress', (d) => training.onProgress(d));
   t.on('trainPhase', (d) => training.onPhase(d));
+  t.on('checkpoint', (d) => training.onCheckpoint(d));
   t.on('dataProgress', (d) => dataListeners.forEach((fn) => fn(d.loaded, d.total)));
   const init = t.call('init', { threads });
   let timer;
@@ -278,6 +285,36 @@ function ensureData(onProgress) {
   dataPromise.catch(() => (dataPromise = null));
   return dataPromise.finally(() => onProgress && dataListeners.delete(onProgress));
 }
+
+// The user's own IDX files replace MNIST for training (four files, picked or dropped on the
+// training card); core refuses what it cannot use, with its message, and MNIST stays in place.
+async function useOwnFiles(fileList) {
+  const text = $('train-data-text');
+  try {
+    const f = await readIdxFiles(fileList);
+    const trainer = await getTrainer();
+    const counts = await trainer.call('setData', f, [f.trainImages.buffer, f.trainLabels.buffer, f.testImages.buffer, f.testLabels.buffer]);
+    dataPromise = Promise.resolve(counts);
+    text.textContent = `your files: ${ui.fmtInt(counts.train)} training images (${f.names.trainImages}) and ` +
+      `${ui.fmtInt(counts.test)} test images (${f.names.testImages}), ${counts.rows}×${counts.cols}`;
+    $('train-size').value = String(counts.train);
+    training?.showError('');
+    document.body.dataset.ownData = String(counts.train);
+  } catch (e) {
+    training?.showError(`Your files cannot be used: ${e.message.replace(/\.?$/, '.')} Training uses ${dataPromise ? 'the data loaded before' : 'MNIST'}.`);
+  }
+}
+$('train-files').addEventListener('change', (e) => {
+  if (e.target.files.length) useOwnFiles(e.target.files);
+  e.target.value = '';
+});
+$('train').addEventListener('dragover', (e) => e.preventDefault());
+$('train').addEventListener('drop', (e) => {
+  e.preventDefault();
+  e.stopPropagation();
+  document.dispatchEvent(new Event('digitcnn:dropdone'));
+  if (e.dataTransfer?.files?.length) useOwnFiles(e.dataTransfer.files);
+});
 
 let training;
 
@@ -317,6 +354,9 @@ $('data-shuffle').addEventListener('click', showSamples);
 // ---- start -------------------------------------------------------------------------------------
 
 async function main() {
+  const sw = await startServiceWorker();
+  document.body.dataset.serviceWorker = sw.state;
+  if (sw.reloading) return;
   let specs;
   try {
     const init = await infer.call('init');
@@ -332,13 +372,31 @@ async function main() {
     ensureData,
     specs,
     checkSpec: (spec) => infer.call('checkSpec', { spec }),
-    onTrained: (bytes) => model.adopt(bytes, 'trained in this browser'),
+    onTrained: async (bytes, result, options) => {
+      // A copy to save: adopting hands the bytes over to the inference worker.
+      const copy = bytes.slice();
+      await model.adopt(bytes, 'trained in this browser');
+      await saved.save(copy, {
+        name: `trained ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`, source: 'trained in this browser',
+        spec: model.info.spec, params: model.info.params, accuracy: result.evaluation.accuracy, settings: options,
+        epochs: result.history.length, cancelled: result.cancelled,
+      });
+    },
     onBusy: (busy) => {
       if (busy) model.badge('training', 'Training in the background…');
       else if (model.info) model.show(model.info, model.source);
     },
   });
-  await model.loadPretrained(START_MODEL, { initial: true });
+  // The first model of the list, or the one named by ?model=NAME.
+  const models = await fetchModelList(MODEL_LIST_URL);
+  model.showModelList(models);
+  const asked = new URLSearchParams(location.search).get('model');
+  const start = models.find((m) => m.name === asked) ?? models[0];
+  await model.loadPretrained(start.name, { initial: true });
+  await saved.refresh();
+  training.offerResume();
+  if (asked && start.name !== asked)
+    model.showError(`There is no model called “${asked}” here;`, ` opened ${start.name} instead.`);
   showEmpty();
   refreshFilters();
   document.body.dataset.ready = 'true';

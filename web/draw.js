@@ -4,7 +4,11 @@
 // drawing's strokes to MNIST's width, while a small drawing keeps its loops open (a bolder pen
 // fills them, and nothing can recover them afterwards).
 //
-// Events: "change" after ink is added, "clear" when emptied, "strokestart" when a stroke begins.
+// Two fingers are a pinch (the browser zooms: the canvas allows touch-action pinch-zoom), never a
+// stroke: a stroke that a second finger joins, or that the browser cancels, is taken back.
+//
+// Events: "change" after ink is added or taken back, "clear" when emptied, "strokestart" when a
+// stroke begins.
 const INK = '#15171c';
 
 export class DrawingPad extends EventTarget {
@@ -14,6 +18,8 @@ export class DrawingPad extends EventTarget {
     this.ctx = canvas.getContext('2d', { willReadFrequently: true });
     this.strokeFraction = strokeFraction;
     this.pointerId = null;
+    this.touches = new Set();  // pointers down on the pad; more than one is a pinch
+    this.before = null;        // {pixels, inked} as they were when the current stroke began
     this.last = null;      // last point of the current stroke
     this.lastMid = null;   // midpoint where the previous curve segment ended
     this.inked = false;
@@ -26,8 +32,6 @@ export class DrawingPad extends EventTarget {
     canvas.addEventListener('pointerup', (e) => this.up(e));
     canvas.addEventListener('pointercancel', (e) => this.up(e));
     canvas.addEventListener('lostpointercapture', (e) => this.up(e));
-    // Belt and braces next to touch-action: none (older mobile browsers scroll otherwise).
-    canvas.addEventListener('touchstart', (e) => e.preventDefault(), { passive: false });
     canvas.addEventListener('contextmenu', (e) => e.preventDefault());
   }
 
@@ -67,10 +71,13 @@ export class DrawingPad extends EventTarget {
   }
 
   down(e) {
-    if (this.pointerId !== null) return;         // one stroke at a time (ignore a second finger)
+    if (e.pointerType === 'touch') this.touches.add(e.pointerId);
+    if (this.touches.size > 1) return this.takeBack();
+    if (this.pointerId !== null) return;         // one stroke at a time
     if (e.pointerType === 'mouse' && e.button !== 0) return;
     e.preventDefault();
     if (this.photo) this.clear();
+    this.before = { pixels: this.pixels(), inked: this.inked };
     this.pointerId = e.pointerId;
     this.canvas.setPointerCapture?.(e.pointerId);
     const p = this.point(e);
@@ -95,11 +102,27 @@ export class DrawingPad extends EventTarget {
   }
 
   up(e) {
+    this.touches.delete(e.pointerId);
     if (e.pointerId !== this.pointerId) return;
+    if (e.type === 'pointercancel') return this.takeBack();
     if (e.type === 'pointerup') this.extend(this.point(e), true);
     this.pointerId = null;
+    this.before = null;
     this.last = this.lastMid = null;
     this.ink();
+  }
+
+  // Undoes the stroke in progress (a pinch or a cancelled touch is not ink).
+  takeBack() {
+    if (this.pointerId === null || !this.before) return;
+    this.canvas.releasePointerCapture?.(this.pointerId);
+    this.pointerId = null;
+    this.last = this.lastMid = null;
+    const { pixels, inked } = this.before;
+    this.before = null;
+    if (pixels.width === this.canvas.width && pixels.height === this.canvas.height) this.ctx.putImageData(pixels, 0, 0);
+    if (!inked) this.clear();
+    else this.dispatchEvent(new Event('change'));
   }
 
   // Quadratic curve through the midpoints of successive points: smooth strokes without lag.
@@ -130,6 +153,7 @@ export class DrawingPad extends EventTarget {
     this.inked = false;
     this.photo = false;
     this.pointerId = null;
+    this.before = null;
     this.last = this.lastMid = null;
     this.dispatchEvent(new Event('clear'));
   }

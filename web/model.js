@@ -1,7 +1,7 @@
 // The Model panel: which weights are active, loading them (shipped, uploaded by picker or
 // drag-and-drop, or just trained) and downloading them. A file the core refuses leaves the
 // current model in place and shows the core's message.
-import { fmtInt, fmtPct } from './ui.js';
+import { downloadBytes, fmtInt, fmtPct } from './ui.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -12,8 +12,21 @@ function metadataAccuracy(meta) {
   return v > 1 ? v / 100 : v;
 }
 
-// The shipped weights the page offers, by name (served from weights/<name>.dcnn).
-export const PRETRAINED = ['robust-nd', 'robust', 'improved', 'seed'];
+// The weights the page offers in its Pretrained row: weights/index.json ({models: [{name, label,
+// note}]}, written by scripts/site.mjs with the site builder's own weights first), each served as
+// weights/<name>.dcnn. Without a list, the seed model alone (the weights the tests train).
+export async function fetchModelList(url) {
+  try {
+    const res = await fetch(url);
+    if (res.ok) {
+      const { models } = await res.json();
+      if (Array.isArray(models) && models.length) return models.filter((m) => typeof m?.name === 'string');
+    }
+  } catch {
+    // fall through to the default
+  }
+  return [{ name: 'seed', label: 'Seed', note: "the report's model" }];
+}
 
 export class ModelPanel {
   // weightsUrl(name) -> URL of the shipped weights called name.
@@ -24,9 +37,6 @@ export class ModelPanel {
     this.info = null;
     this.source = '';
     this.pretrained = null;  // name of the shipped weights in use, if any
-
-    for (const chip of document.querySelectorAll('[data-pretrained]'))
-      chip.addEventListener('click', () => this.loadPretrained(chip.dataset.pretrained));
 
     $('download').addEventListener('click', () => this.download());
     const input = $('weights-input');
@@ -56,6 +66,25 @@ export class ModelPanel {
       const file = e.dataTransfer?.files?.[0];
       if (file) this.loadFile(file);
     });
+  }
+
+  // One chip per model of the list, after the row's label.
+  showModelList(models) {
+    const row = $('pretrained');
+    row.querySelectorAll('[data-pretrained]').forEach((c) => c.remove());
+    for (const m of models) {
+      const chip = document.createElement('button');
+      chip.type = 'button';
+      chip.className = 'chip';
+      chip.dataset.pretrained = m.name;
+      chip.setAttribute('aria-pressed', 'false');
+      const note = document.createElement('span');
+      note.className = 'muted';
+      note.textContent = m.note ?? '';
+      chip.append(`${m.label ?? m.name} `, note);
+      chip.addEventListener('click', () => this.loadPretrained(m.name));
+      row.append(chip);
+    }
   }
 
   badge(state, text) {
@@ -164,14 +193,6 @@ export class ModelPanel {
 
   async download() {
     const bytes = await this.infer.call('saveWeights');
-    const blob = new Blob([bytes], { type: 'application/octet-stream' });
-    const a = document.createElement('a');
-    a.href = URL.createObjectURL(blob);
-    const stamp = new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-');
-    a.download = `digit-cnn-${stamp}.dcnn`;
-    document.body.append(a);
-    a.click();
-    a.remove();
-    setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+    downloadBytes(bytes, `digit-cnn-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}`);
   }
 }

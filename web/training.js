@@ -2,6 +2,7 @@
 // (accuracy, confusion matrix, misclassified digits). Training runs in its own worker; this file
 // only sends options and draws what comes back.
 import { LineChart } from './charts.js';
+import * as store from './store.js';
 import { fmtDuration, fmtInt, fmtPct, renderConfusion, renderDigitGrid } from './ui.js';
 
 const $ = (id) => document.getElementById(id);
@@ -9,7 +10,7 @@ const VALIDATION_SPLIT = 0.1;
 
 export class TrainingPanel {
   // getTrainer() -> Promise<WorkerClient>; ensureData(onProgress) -> Promise<counts>;
-  // onTrained(weightsBytes, result) -> Promise.
+  // onTrained(weightsBytes, result, options) -> Promise.
   // specs: {seed, improved}, the model specs offered as presets; checkSpec(spec) -> Promise that
   // rejects with core's message for a spec that cannot be built.
   constructor({ getTrainer, ensureData, specs, checkSpec, onTrained, onBusy }) {
@@ -30,6 +31,11 @@ export class TrainingPanel {
       this.start();
     });
     $('train-stop').addEventListener('click', () => this.stop());
+    $('train-resume-go').addEventListener('click', () => this.resume());
+    $('train-resume-discard').addEventListener('click', () => {
+      store.clearCheckpoint().catch(() => {});
+      $('train-resume').hidden = true;
+    });
 
     const accent = getComputedStyle(document.documentElement).getPropertyValue('--accent').trim() || '#4f46e5';
     this.colors = { train: accent, val: '#e8772e' };
@@ -84,16 +90,56 @@ export class TrainingPanel {
     box.hidden = !message;
   }
 
-  async start() {
+  // After a reload: offers to continue a run that was interrupted after a completed epoch.
+  async offerResume() {
+    let c;
+    try {
+      c = await store.loadCheckpoint();
+    } catch {
+      return;
+    }
+    if (!c || this.running) return;
+    $('train-resume-text').textContent = `A training run stopped after epoch ${c.epoch} of ${c.options.epochs} ` +
+      `(${fmtInt(c.options.trainSize)} images, started ${c.created.slice(0, 16).replace('T', ' ')}) when the page closed.`;
+    $('train-resume').hidden = false;
+  }
+
+  async resume() {
+    let c;
+    try {
+      c = await store.loadCheckpoint();
+    } catch (e) {
+      this.showError(`Cannot resume: ${e.message}`);
+      return;
+    }
+    $('train-resume').hidden = true;
+    if (c) this.start(c);
+  }
+
+  // Saved at the end of each epoch, so that a reload can continue from there.
+  async onCheckpoint({ bytes, epoch }) {
+    if (!this.running || !this.runOptions) return;
+    const record = { options: this.runOptions, epoch, created: this.runCreated, bytes };
+    this.checkpointSaving = store.saveCheckpoint(record).then(
+      () => (document.body.dataset.checkpointEpoch = String(epoch)),
+      (e) => console.warn(`digit-cnn: checkpoint not saved: ${e.message}`));
+    await this.checkpointSaving;
+  }
+
+  // resumed: a stored checkpoint ({options, epoch, created, bytes}) to continue, or none.
+  async start(resumed = null) {
     if (this.running) return;
     let options;
     try {
-      options = this.options();
+      options = resumed ? resumed.options : this.options();
       await this.checkSpec(options.spec);
     } catch (e) {
       this.showError(`Cannot start: ${e.message.replace(/\.?$/, '.')}`);
       return;
     }
+    this.runOptions = options;
+    this.runCreated = resumed?.created ?? new Date().toISOString();
+    $('train-resume').hidden = true;
     this.showError('');
     this.setRunning(true);
     this.stopRequested = false;
@@ -109,13 +155,18 @@ export class TrainingPanel {
         return;
       }
       this.resetCharts(options);
-      this.status('Building the model…', 0);
-      const result = await this.trainer.call('train', { options });
+      this.status(resumed ? `Resuming after epoch ${resumed.epoch}…` : 'Building the model…', 0);
+      const result = await this.trainer.call('train', { options, checkpoint: resumed?.bytes ?? null });
+      await this.checkpointSaving;  // so that the clearing below comes last
+      await store.clearCheckpoint().catch(() => {});
       await this.finish(result, options);
     } catch (e) {
+      await this.checkpointSaving;
+      await store.clearCheckpoint().catch(() => {});
       this.showError(`Training failed: ${e.message}`);
       this.status('Training did not complete.', 0);
     } finally {
+      this.runOptions = null;
       this.setRunning(false);
     }
   }
@@ -182,7 +233,7 @@ export class TrainingPanel {
 
   async finish(result, options) {
     const ev = result.evaluation;
-    await this.onTrained(result.weights, result);
+    await this.onTrained(result.weights, result, options);
     const last = result.history[result.history.length - 1];
     const p = this.lastProgress;
     const when = result.cancelled && p

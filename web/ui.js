@@ -187,3 +187,14 @@ export function renderDigitGrid(container, pixels, rows, cols, items) {
   }
   container.replaceChildren(frag);
 }
+
+// Offers bytes as a file download called name (.dcnn added if missing).
+export function downloadBytes(bytes, name) {
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
+  a.download = name.endsWith('.dcnn') ? name : `${name}.dcnn`;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+}

@@ -3,15 +3,15 @@
 //
 // Protocol: {id, op, args} -> {id, ok: true, result} | {id, ok: false, error}; unsolicited
 // {event, data} messages report data download and training progress.
-import { fetchIdx } from './data.js';
+import { fetchMnist } from './data.js';
 
 let M = null;        // the wasm module (for its free functions)
 let session = null;
 let training = null;  // {stopRequested} while a training loop runs
 let dataCounts = null;  // {train, test, rows, cols} once MNIST is loaded
 
-function emit(event, data) {
-  self.postMessage({ event, data });
+function emit(event, data, transfer = []) {
+  self.postMessage({ event, data }, transfer);
 }
 
 // Lets queued messages (e.g. "stopTraining") run between training steps. A MessageChannel hop
@@ -143,16 +143,15 @@ const handlers = {
 
   async loadData({ baseUrl }) {
     if (dataCounts) return dataCounts;
-    const names = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte',
-      't10k-labels-idx1-ubyte'];
-    const loaded = new Array(names.length).fill(0);
-    const totals = new Array(names.length).fill(0);
-    const files = await Promise.all(names.map((name, i) => fetchIdx(new URL(name, baseUrl), (got, total) => {
-      loaded[i] = got;
-      totals[i] = total;
-      emit('dataProgress', { loaded: loaded.reduce((a, b) => a + b, 0), total: totals.reduce((a, b) => a + b, 0) });
-    })));
+    const files = await fetchMnist(baseUrl, (loaded, total) => emit('dataProgress', { loaded, total }));
     dataCounts = session.setData(...files);
+    return dataCounts;
+  },
+
+  // The user's own IDX files (uncompressed), checked by core; they replace MNIST in this worker.
+  setData({ trainImages, trainLabels, testImages, testLabels }) {
+    dataCounts = session.setData(new Uint8Array(trainImages), new Uint8Array(trainLabels),
+      new Uint8Array(testImages), new Uint8Array(testLabels));
     return dataCounts;
   },
 
@@ -169,11 +168,13 @@ const handlers = {
 
   // Trains a fresh model, a few batches at a time, until done or stopped. Resolves with the test
   // evaluation and the trained weights; progress arrives as "trainProgress" events.
-  async train({ options, misclassifiedLimit = 100 }) {
+  // With checkpoint (bytes of an earlier run's "checkpoint" event), continues that run instead.
+  // At the end of every epoch but the last, a "checkpoint" event carries the run's checkpoint.
+  async train({ options, checkpoint = null, misclassifiedLimit = 100 }) {
     if (training) throw new Error('training is already running');
-    session.startTraining(options);
+    if (checkpoint) session.resumeTraining(options, new Uint8Array(checkpoint));
+    else session.startTraining(options);
     training = { stopRequested: false };
-    const history = [];
     try {
       let step;
       for (;;) {
@@ -185,16 +186,21 @@ const handlers = {
           step = session.trainStep(1);
           if (step.progress) progress = step.progress;
           epochs.push(...step.epochs);
-        } while (!step.done && performance.now() - t0 < 100);
-        history.push(...epochs);
+        } while (!step.done && !step.epochs.length && performance.now() - t0 < 100);
         emit('trainProgress', { progress, epochs });
         if (step.done) break;
+        if (epochs.length) {
+          const bytes = session.checkpoint();
+          emit('checkpoint', { bytes, epoch: epochs[epochs.length - 1].epoch }, [bytes.buffer]);
+        }
         await yieldToEvents();
         if (training.stopRequested) {
           step = session.cancelTraining();
           break;
         }
       }
+      // All epochs of the run, those before a resumed checkpoint too.
+      const history = session.history();
       emit('trainPhase', { phase: 'evaluating' });
       await yieldToEvents();
       const evaluation = session.evaluateTest();
