@@ -3,7 +3,8 @@
 // symbols, scribbles, shapes, pairs, halves) drawings rejected. --calibrate fits the temperature
 // and the threshold on the validation halves and writes them into a copy of the weights; --curve
 // draws accepted digits against rejected non-digits over the threshold; --write keeps the sets as
-// IDX files (negatives-<half>-* is what 'digit-cnn train --negatives' reads).
+// IDX files (negatives-<half>-* is what 'digit-cnn train --negatives' reads: the negatives and,
+// so that the style of drawing is no clue, digits drawn like them).
 #include <algorithm>
 #include <iostream>
 
@@ -79,8 +80,16 @@ DigitSet as_digit_set(const cnn::Dataset& d) {
     return s;
 }
 
-void write_negatives(const std::vector<Scored>& sets, const std::string& dir, Half half) {
+// The negative sets one by one, and negatives-<half>: them (not the halves) together with
+// contrast_digit_sets(), the digits drawn like them.
+void write_negatives(const std::vector<Scored>& sets, const RobustnessSources& sources, const std::string& dir,
+                     Half half, int count) {
     DigitSet all;
+    for (const auto& c : contrast_digit_sets()) {
+        const DigitSet d = c.make(sources, half, count);
+        all.images.insert(all.images.end(), d.images.begin(), d.images.end());
+        all.labels.insert(all.labels.end(), d.labels.begin(), d.labels.end());
+    }
     for (const auto& s : sets) {
         if (s.digits) continue;
         write_digit_set(s.set, dir, s.name + "-" + half_name(half));
@@ -154,7 +163,7 @@ int run_reject(const RejectOptions& o) {
         for (const auto& r : robustness_sets()) sets.push_back({r.name, r.what, true, r.make(sources, half, o.count), {}});
     }
     for (const auto& r : negative_sets()) sets.push_back({r.name, r.what, false, r.make(sources, half, o.count), {}});
-    if (!o.write.empty()) write_negatives(sets, o.write, half);
+    if (!o.write.empty()) write_negatives(sets, sources, o.write, half, o.count);
     if (o.weights.empty()) return 0;
 
     cnn::ThreadPool pool(o.threads);
@@ -247,7 +256,8 @@ Command add_reject_command(CLI::App& app) {
         ->capture_default_str();
     cmd->add_option("--output,-o", o->output, "Calibrated weights file to write");
     cmd->add_option("--curve", o->curve, "Write the accept/reject trade-off over the threshold as SVG");
-    cmd->add_option("--write", o->write, "Write the negative sets (and negatives-<split>-*) as IDX into this folder");
+    cmd->add_option("--write", o->write, "Write the negative sets as IDX into this folder, and negatives-<split>-*: them with digits drawn "
+                    "the same way, for 'train --negatives'");
     cmd->add_option("--train-images", o->train_images, "MNIST training images")->capture_default_str();
     cmd->add_option("--train-labels", o->train_labels, "MNIST training labels")->capture_default_str();
     cmd->add_option("--test-images", o->test_images, "MNIST test images")->capture_default_str();

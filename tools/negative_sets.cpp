@@ -10,6 +10,7 @@
 #include "cnn/redraw.hpp"
 #include "cnn/reject.hpp"
 #include "cnn/rng.hpp"
+#include "font_digit_set.hpp"
 #include "font_glyphs.hpp"
 #include "hershey_set.hpp"
 
@@ -327,6 +328,27 @@ const std::vector<RobustnessSet>& negative_sets() {
                  if (d.labels[std::size_t(k)] == 1) return std::vector<cnn::Stroke>{};
                  return half_strokes(d, k, rng);
              }, "half");
+         }},
+    };
+    return sets;
+}
+
+const std::vector<RobustnessSet>& contrast_digit_sets() {
+    static const std::vector<RobustnessSet> sets = {
+        {"hershey-digits", "Hershey digits of the letters' fonts, drawn like them",
+         [](const RobustnessSources& s, Half h, int n) {
+             HersheyStyle style;
+             style.font_dir = s.hershey_dir;
+             style.fonts = h == Half::train ? kHersheyTrain : kHersheyHeldOut;
+             return make_hershey_digits(style, n, h == Half::train ? 711 : 712);
+         }},
+        {"font-digits", "digits of the letters' handwriting fonts, rendered like them",
+         [](const RobustnessSources& s, Half h, int n) {
+             const FontDigitSet f = make_font_digits(font_files_for(s, h), n, h == Half::train ? 713 : 714);
+             DigitSet set;
+             set.images = f.pixels;
+             set.labels = f.labels;
+             return set;
          }},
     };
     return sets;

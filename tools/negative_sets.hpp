@@ -20,4 +20,10 @@ extern const std::string kDroppedLetters;
 // pairs, halves. Labels are all cnn::kNotDigitClass; groups name the letter, symbol or shape.
 const std::vector<RobustnessSet>& negative_sets();
 
+// Digits drawn the way the letter and symbol negatives are (Hershey fonts, handwriting fonts), from
+// the same split of fonts. A model learns them with the negatives, so that the way a drawing was
+// made (a font's outline, a Hershey stroke) does not tell a digit from a letter. Not measured:
+// training data only ("hershey-digits", "font-digits").
+const std::vector<RobustnessSet>& contrast_digit_sets();
+
 }  // namespace tools
