@@ -100,7 +100,7 @@ test('site: no COOP/COEP from the server; the service worker isolates the page, 
   assert.equal(await page.evaluate(() => document.body.dataset.serviceWorker), 'ready');
   assert.match(await page.textContent('#model-source'), /^pretrained: tiny \(weights\/tiny\.dcnn\)/);
   const chips = await page.$$eval('[data-pretrained]', (cs) => cs.map((c) => c.dataset.pretrained));
-  assert.deepEqual(chips, ['tiny', 'robust-nd', 'robust', 'improved', 'seed']);
+  assert.deepEqual(chips, ['tiny', 'robust', 'robust-nd', 'improved', 'seed']);
   const results = await drawDigits(page);
   const correct = results.filter(([d, p]) => d === p).length;
   console.log(`site, CLI-trained tiny model (10,000 images, 1 epoch): ${correct}/10 drawn digits ${JSON.stringify(results)}`);
