@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Browser benchmark driver: digit-cnn's wasm modules vs TF.js 4.22 (wasm and cpu backends) on the
-// seed model, in headless Chromium, one browser session, rounds that interleave ours and peer.
+// Browser benchmark driver: digit-cnn's wasm modules vs TF.js 4.22 (wasm and cpu backends) and
+// ONNX Runtime Web 1.30 (wasm, inference only) on the seed model, in headless Chromium, one browser
+// session, rounds that interleave ours and the peers.
 //
 //   node bench/browser-bench.mjs [--rounds 3] [--threads 2] [--quick] [--no-memory] [--out FILE]
 //                                [--wasm-dir DIR]...   (our modules from DIR instead of build/wasm*,
@@ -12,12 +13,18 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { launchChromium } from '../scripts/chromium.mjs';
 import { DEFAULT_WASM_DIRS, startBenchServer } from './web/serve-bench.mjs';
 import { markdown } from './browser-report.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const CLI = process.env.DIGIT_CNN_CLI ?? path.join(ROOT, 'build/native/tools/digit-cnn');
+const SEED_ONNX = path.join(ROOT, 'build/bench/seed.onnx');  // served as /onnx/seed.onnx
+// ORT-web's probabilities for the seed weights must match ours (the test suite checks 1e-5 in
+// onnxruntime-node; this only guards against benchmarking a different model).
+const ORT_TOLERANCE = 1e-4;
 
 // The page's default training setup (web/index.html, web/training.js): 10,000 images, 10% held
 // out, batch 64, Adam 1e-3. Enough epochs that a run never ends inside the bench.
@@ -54,6 +61,21 @@ function plan({ quick }) {
 }
 
 const log = (msg) => process.stderr.write(`[browser-bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+
+// The ORT-web peer runs weights/seed.dcnn exported by our CLI (bench/run-browser.sh builds it):
+// returns a description, or null (no CLI or no weights: the peer is left out, with a message).
+function exportSeedOnnx() {
+  const weights = path.join(ROOT, 'weights/seed.dcnn');
+  if (!fs.existsSync(CLI) || !fs.existsSync(weights)) {
+    log(`no ${fs.existsSync(CLI) ? 'weights/seed.dcnn' : path.relative(ROOT, CLI)}: ONNX Runtime Web left out ` +
+      '(build the CLI: cmake --preset native && cmake --build --preset native --target digit-cnn)');
+    return null;
+  }
+  fs.mkdirSync(path.dirname(SEED_ONNX), { recursive: true });
+  const args = ['export', '--format', 'onnx', '--weights', 'weights/seed.dcnn', '--output', path.relative(ROOT, SEED_ONNX)];
+  execFileSync(CLI, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  return { command: `${path.relative(ROOT, CLI)} ${args.join(' ')}`, bytes: fs.statSync(SEED_ONNX).size };
+}
 
 function machine() {
   return {
@@ -142,11 +164,12 @@ function weigh(files) {
   return { files: rows, rawBytes: sum('rawBytes'), gzipBytes: sum('gzipBytes') };
 }
 
-function pageWeight(weightsBytes, weightsSource, wasmDirs) {
+function pageWeight(weightsBytes, weightsSource, wasmDirs, withOrt) {
   // The first directory that has the file, as the server picks it.
   const ours = (f) => wasmDirs.map((d) => path.join(d, f)).find((p) => fs.existsSync(p)) ?? path.join(wasmDirs[0], f);
   const tfjs = (f) => path.join(ROOT, 'node_modules/@tensorflow/tfjs/dist', f);
   const tfwasm = (f) => path.join(ROOT, 'node_modules/@tensorflow/tfjs-backend-wasm/dist', f);
+  const ort = (f) => path.join(ROOT, 'node_modules/onnxruntime-web/dist', f);
   const web = fs.readdirSync(path.join(ROOT, 'web')).filter((f) => /\.(html|js|css)$/.test(f))
     .map((f) => ({ name: `web/${f}`, file: path.join(ROOT, 'web', f) }));
   return {
@@ -167,8 +190,16 @@ function pageWeight(weightsBytes, weightsSource, wasmDirs) {
       { name: 'tf-backend-wasm.min.js', file: tfwasm('tf-backend-wasm.min.js') },
       { name: 'tfjs-backend-wasm-simd.wasm', file: tfwasm('tfjs-backend-wasm-simd.wasm') },
     ]),
+    // What ort-worker.js loads: the wasm-only entry point, its Emscripten glue and the one binary
+    // (SIMD + pthreads, used for 1 thread too). The driver also lists what the page really fetched.
+    ...(withOrt ? {
+      ortCode: weigh(ORT_FILES.map((f) => ({ name: f, file: ort(f) }))),
+      ortModel: weigh([{ name: 'seed.onnx', file: SEED_ONNX }]),
+    } : {}),
   };
 }
+
+const ORT_FILES = ['ort.wasm.min.mjs', 'ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm'];
 
 // ---- FLOPs of the model, from our layer summary ------------------------------------------------------
 
@@ -200,7 +231,10 @@ async function main() {
     trainOptions: TRAIN_OPTIONS, contenders: {}, inference: {}, inferenceNoise: {}, inferenceBatch: {}, inferenceImproved: {},
     training: {}, memory: {} };
 
-  const { server, url } = await startBenchServer(opts.wasmDirs.length ? { wasmDirs: opts.wasmDirs } : {});
+  const onnx = exportSeedOnnx();
+  if (onnx) log(`exported ${path.relative(ROOT, SEED_ONNX)} (${onnx.bytes} bytes): ${onnx.command}`);
+  results.onnxExport = onnx;
+  const { server, url, served } = await startBenchServer(opts.wasmDirs.length ? { wasmDirs: opts.wasmDirs } : {});
   log(`serving ${url}`);
   const b = await openBench(url);
   try {
@@ -209,7 +243,9 @@ async function main() {
     results.browser = { version: b.browser.version(), ...env };
     const isolated = env.crossOriginIsolated;
     const names = ['ours-st', ...(isolated ? ['ours-mt'] : []), 'tfjs-wasm',
-      ...(isolated ? ['tfjs-wasm-mt'] : []), 'tfjs-cpu'];
+      ...(isolated ? ['tfjs-wasm-mt'] : []), 'tfjs-cpu',
+      ...(onnx ? ['ort-wasm', ...(isolated ? ['ort-wasm-mt'] : [])] : [])];
+    const peers = names.filter((n) => n.startsWith('tfjs') || n.startsWith('ort'));
     if (!isolated) log('page is not cross-origin isolated: no threaded contenders');
 
     for (const name of names) {
@@ -218,13 +254,26 @@ async function main() {
       results.contenders[name] = rest;
       if (name === 'ours-st') results.flops = flops(layers);
       log(`${name}: ${JSON.stringify(rest).slice(0, 160)}`);
-      if (info.params !== 411626) throw new Error(`${name} has ${info.params} parameters, expected 411626`);
+      // ORT-web does not count parameters: its model is checked by its outputs below.
+      if (!name.startsWith('ort') && info.params !== 411626) throw new Error(`${name} has ${info.params} parameters, expected 411626`);
     }
     for (const name of names.filter((n) => n.startsWith('ours'))) await b.call(name, 'loadData');
     const samples = await b.call('ours-st', 'samples', p.samples);
-    for (const name of names.filter((n) => n.startsWith('tfjs')))
+    for (const name of peers)
       await b.call(name, 'setSamples', { ...samples, batchSize: TRAIN_OPTIONS.batchSize });
-    log('MNIST loaded; the peer got the same first training images and test digits');
+    log('MNIST loaded; the peers got the same first training images and test digits');
+    // ORT-web runs our seed weights: its probabilities on the test digits must be ours.
+    const oursProbs = await b.call('ours-st', 'probabilities');
+    for (const name of names.filter((n) => n.startsWith('ort'))) {
+      const theirs = await b.call(name, 'probabilities');
+      if (!oursProbs.length || theirs.length !== oursProbs.length) throw new Error(`${name}: ${theirs.length} probabilities, ours ${oursProbs.length}`);
+      let worst = 0;
+      for (let i = 0; i < oursProbs.length; ++i) worst = Math.max(worst, Math.abs(oursProbs[i] - theirs[i]));
+      results.contenders[name].maxAbsDiffVsOurs = worst;
+      results.contenders[name].digitsCompared = oursProbs.length / 10;
+      log(`${name}: probabilities of ${oursProbs.length / 10} test digits within ${worst.toExponential(2)} of ours`);
+      if (!(worst <= ORT_TOLERANCE)) throw new Error(`${name} differs from ours by ${worst} (> ${ORT_TOLERANCE}): not the same model`);
+    }
 
     // Inference: every contender once per round, batch 1 (latency) then batch 64 (throughput).
     for (let r = 0; r < opts.rounds; ++r) {
@@ -250,6 +299,12 @@ async function main() {
       }
     }
 
+    // ONNX Runtime Web has no training API: recorded, and its workers stopped before training.
+    for (const name of names.filter((n) => n.startsWith('ort'))) {
+      results.training[name] = { error: 'onnxruntime-web has no training API (inference only)' };
+      await b.stop(name);
+    }
+
     // Training on TF.js's wasm backend fails (no Conv2DBackpropFilter kernel): record the message.
     for (const name of names.filter((n) => n.startsWith('tfjs-wasm'))) {
       results.memory[name] = { inference: await b.call(name, 'memory') };
@@ -258,7 +313,7 @@ async function main() {
       log(`train ${name}: ${r.error ?? 'trained (unexpected)'}`);
       await b.stop(name);  // free its threads and memory before the timed training
     }
-    const trainers = names.filter((n) => !n.startsWith('tfjs-wasm'));
+    const trainers = names.filter((n) => !n.startsWith('tfjs-wasm') && !n.startsWith('ort'));
     for (let r = 0; r < opts.rounds; ++r) {
       for (const name of rotated(trainers, r)) {
         const args = name === 'tfjs-cpu'
@@ -279,7 +334,12 @@ async function main() {
       : { bytes: Buffer.from(await b.page.evaluate(() => window.bench.bytesBase64('ours-st', 'saveWeights')), 'base64'),
         source: 'saveWeights() of the trained-for-a-few-batches model (weights/improved.dcnn is absent)' };
     results.pageWeight = pageWeight(weights.bytes, weights.source,
-      opts.wasmDirs.length ? opts.wasmDirs : DEFAULT_WASM_DIRS);
+      opts.wasmDirs.length ? opts.wasmDirs : DEFAULT_WASM_DIRS, !!onnx);
+    if (onnx) {
+      results.pageWeight.ortServed = [...served].filter((u) => u.startsWith('/ort/')).sort();
+      const missing = results.pageWeight.ortServed.map((u) => u.slice(5)).filter((f) => !ORT_FILES.includes(f));
+      if (missing.length) log(`warning: ORT-web also fetched ${missing.join(', ')} (not in its page weight)`);
+    }
 
     await b.browser.close();
 

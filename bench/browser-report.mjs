@@ -15,6 +15,8 @@ const LABELS = {
   'tfjs-wasm': 'TF.js wasm SIMD, 1 thread',
   'tfjs-wasm-mt': 'TF.js wasm threaded SIMD, {t} threads',
   'tfjs-cpu': 'TF.js cpu (pure JS)',
+  'ort-wasm': 'ORT-web wasm, 1 thread',
+  'ort-wasm-mt': 'ORT-web wasm, {t} threads',
 };
 
 function median(xs) {
@@ -56,11 +58,16 @@ function inferenceTable(results) {
     row('ours-st', 'tfjs-wasm'),
     row('ours-mt', 'tfjs-wasm-mt'),
     row('ours-st', 'tfjs-cpu'),
+    row('ours-st', 'ort-wasm'),
+    row('ours-mt', 'ort-wasm-mt'),
     row('ours-st', 'tfjs-wasm', results.inferenceNoise ?? {}, ', on random pixels'),
     row('ours-mt', 'tfjs-wasm-mt', results.inferenceNoise ?? {}, ', on random pixels'),
     '',
     `One call = copy a 28x28 image in, forward, copy 10 probabilities out (our \`Session.predict\`; TF.js \`model.predict(tensor4d).dataSync()\` in \`tf.tidy\`). ` +
-    `Calls cycle through the first ${results.plan.samples.test} MNIST test digits; ours runs ${results.contenders['ours-st']?.weights ?? 'initial weights'}, the peer initial weights. ` +
+    `Calls cycle through the first ${results.plan.samples.test} MNIST test digits; ours runs ${results.contenders['ours-st']?.weights ?? 'initial weights'}, TF.js initial weights. ` +
+    (results.contenders['ort-wasm'] ? `ORT-web (onnxruntime-web ${results.contenders['ort-wasm'].version}, wasm execution provider) runs the same weights exported by our CLI ` +
+      `(\`${results.onnxExport?.command}\`); one call = \`await session.run({image}, ['probabilities'])\` and reading the data; ` +
+      `its probabilities on the ${results.contenders['ort-wasm'].digitsCompared} test digits were within ${results.contenders['ort-wasm'].maxAbsDiffVsOurs.toExponential(1)} of ours. ` : '') +
     'Our inference computes each run of identical conv windows once (a digit\'s blank background), so its time depends on the image: ' +
     'the "random pixels" rows time ours on an image of uniform noise, where nothing repeats (the peer\'s figure there is its digit time; its time does not depend on the pixels). ' +
     `GFLOP/s count the full ${(f / 1e6).toFixed(2)} MFLOP per digit. ` +
@@ -102,7 +109,8 @@ function inferenceBatchTable(results) {
     '| ours | ms per digit (runs) | GFLOP/s | peer | ms per digit (runs) | GFLOP/s | ours faster by |',
     '|---|---|---|---|---|---|---|',
   ];
-  for (const [ours, peer] of [['ours-st', 'tfjs-wasm'], ['ours-mt', 'tfjs-wasm-mt'], ['ours-st', 'tfjs-cpu']]) {
+  for (const [ours, peer] of [['ours-st', 'tfjs-wasm'], ['ours-mt', 'tfjs-wasm-mt'], ['ours-st', 'tfjs-cpu'],
+    ['ours-st', 'ort-wasm'], ['ours-mt', 'ort-wasm-mt']]) {
     const a = per(results.inferenceBatch, ours);
     const b = per(results.inferenceBatch, peer);
     if (!a || !b) continue;
@@ -110,7 +118,7 @@ function inferenceBatchTable(results) {
     const gf = (t) => (f / (t.ms / 1e3) / 1e9).toFixed(2);
     lines.push(`| ${label(results, ours)} | ${cell(a)} | ${gf(a)} | ${label(results, peer)} | ${cell(b)} | ${gf(b)} | ${(b.ms / a.ms).toFixed(2)}x |`);
   }
-  lines.push('', 'Not a target; shown because training runs at this batch size (our `predictBatch`; TF.js `model.predict` on the same images).', '');
+  lines.push('', 'Not a target; shown because training runs at this batch size (our `predictBatch`; TF.js `model.predict`, ORT-web `session.run` on the same images).', '');
   return lines.join('\n');
 }
 
@@ -132,7 +140,7 @@ function trainingTable(results) {
     if (!a || !peer) continue;
     lines.push(`| ${label(results, ours)} | ${cell(a)} | ${gf(a)} | ${label(results, 'tfjs-cpu')} | ${cell(peer)} | ${gf(peer)} | ${(peer.ms / a.ms).toFixed(0)}x |`);
   }
-  for (const name of ['tfjs-wasm', 'tfjs-wasm-mt']) {
+  for (const name of ['tfjs-wasm', 'tfjs-wasm-mt', 'ort-wasm', 'ort-wasm-mt']) {
     const e = results.training[name]?.error;
     if (e) lines.push(`| | | | ${label(results, name)} | cannot train: \`${e}\` | | |`);
   }
@@ -172,8 +180,11 @@ function weightTable(results) {
     row('ours: threaded module (training, isolated pages)', w.oursThreadedExtra),
     row('page code (web/)', w.pageCode),
     row('peer code: TF.js + wasm backend (SIMD binary)', w.peerCode),
+    ...(w.ortCode ? [row('peer code: ORT-web wasm (entry point, glue, SIMD+threads binary)', w.ortCode),
+      row('ORT-web model (the seed weights as ONNX)', w.ortModel)] : []),
     '', `Weights: ${w.weightsSource}. Target: module + weights + page under 2 MB transferred ` +
-    `(here ${mb(w.ours.gzipBytes + w.pageCode.gzipBytes)} MB gzip without the threaded module).`, ''].join('\n');
+    `(here ${mb(w.ours.gzipBytes + w.pageCode.gzipBytes)} MB gzip without the threaded module).` +
+    (w.ortServed ? ` ORT-web files the bench page fetched: ${w.ortServed.map((u) => `\`${u}\``).join(', ')}.` : ''), ''].join('\n');
 }
 
 export function markdown(results) {
@@ -186,6 +197,7 @@ export function markdown(results) {
     `${results.browser.userAgent.match(/(HeadlessChrome|Chrome)\/[\d.]+/)?.[0] ?? results.browser.version}, ` +
     `crossOriginIsolated=${results.browser.crossOriginIsolated}, ${m0.cpus} cores (${m0.cpuModel}), ` +
     `load average ${m0.loadavg.join(' ')} at start, ${m1.loadavg.join(' ')} at end; TF.js ${c['tfjs-cpu']?.version}; ` +
+    (c['ort-wasm'] ? `onnxruntime-web ${c['ort-wasm'].version}; ` : '') +
     `all models ${c['ours-st']?.params} parameters; run took ${results.seconds?.toFixed(0)} s.` +
     (results.options.wasmDirs?.length ? ` Our modules from ${results.options.wasmDirs.join(', ')}.` : ''),
     '',

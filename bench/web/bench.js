@@ -3,7 +3,7 @@
 import { WorkerClient } from './worker-protocol.js';
 
 // Contender name -> its worker. Our modules run in module workers as in the page (web/worker.js);
-// TF.js in classic workers (see tfjs-worker.js).
+// TF.js in classic workers (see tfjs-worker.js); ONNX Runtime Web in module workers (ort-worker.js).
 function workerUrl(name, threads) {
   switch (name) {
     case 'ours-st': return './ours-worker.js?module=st';
@@ -11,6 +11,8 @@ function workerUrl(name, threads) {
     case 'tfjs-wasm': return './tfjs-worker.js?backend=wasm&threads=1';
     case 'tfjs-wasm-mt': return `./tfjs-worker.js?backend=wasm&threads=${threads}`;
     case 'tfjs-cpu': return './tfjs-worker.js?backend=cpu';
+    case 'ort-wasm': return './ort-worker.js?threads=1';
+    case 'ort-wasm-mt': return `./ort-worker.js?threads=${threads}`;
     default: throw new Error(`unknown contender ${name}`);
   }
 }

@@ -111,6 +111,13 @@ serve({
     return { ...(await timeEach(cycling(session), { warmup, calls })), top: probs.indexOf(Math.max(...probs)) };
   },
 
+  // The probabilities of every test digit (the driver compares a peer that runs the same weights).
+  probabilities() {
+    const out = new Float32Array(DIGITS * 10);
+    for (let i = 0; i < DIGITS; ++i) out.set(session.predict(digits[i]), i * 10);
+    return { result: out, transfer: [out.buffer] };
+  },
+
   // The same on random pixels, where no window repeats: the slowest input.
   async inferNoise({ warmup, calls }) {
     return timeEach(() => session.predict(noise), { warmup, calls });

@@ -8,6 +8,8 @@
 //                  or the --wasm-dir directories (to compare another build of the same sources)
 //   /tfjs/         node_modules/@tensorflow/tfjs/dist/,       the peer, served locally (no CDN)
 //                  node_modules/@tensorflow/tfjs-backend-wasm/dist/
+//   /ort/          node_modules/onnxruntime-web/dist/         the second peer, served locally too
+//   /onnx/         build/bench/                              seed.onnx, exported by browser-bench.mjs
 //   /data/mnist/   data/mnist/                               MNIST IDX files
 //   /weights/      weights/                                  seed.dcnn and improved.dcnn, if present
 //
@@ -30,6 +32,8 @@ function routes(wasmDirs) {
     ['/generated/', wasmDirs],
     ...[
       ['/tfjs/', ['node_modules/@tensorflow/tfjs/dist', 'node_modules/@tensorflow/tfjs-backend-wasm/dist']],
+      ['/ort/', ['node_modules/onnxruntime-web/dist']],
+      ['/onnx/', ['build/bench']],
       ['/data/mnist/', ['data/mnist']],
       ['/weights/', ['weights']],
       ['/', ['bench/web']],
@@ -67,7 +71,7 @@ function resolveFile(ROUTES, urlPath) {
   return null;
 }
 
-function handle(ROUTES, req, res) {
+function handle(ROUTES, served, req, res) {
   res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
   res.setHeader('Cross-Origin-Embedder-Policy', 'require-corp');
   res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
@@ -77,6 +81,7 @@ function handle(ROUTES, req, res) {
     res.writeHead(file ? 405 : 404, { 'Content-Type': 'text/plain; charset=utf-8' });
     return res.end(file ? 'method not allowed\n' : `not found: ${req.url}\n`);
   }
+  if (req.method === 'GET') served.add(new URL(req.url, 'http://localhost').pathname);
   const size = fs.statSync(file).size;
   res.writeHead(200, {
     'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream',
@@ -86,13 +91,15 @@ function handle(ROUTES, req, res) {
   fs.createReadStream(file).on('error', () => res.destroy()).pipe(res);
 }
 
-// Resolves with {server, url} once listening on host:port (port 0 = a free port).
+// Resolves with {server, url, served} once listening on host:port (port 0 = a free port); served is
+// the set of URL paths fetched so far (the driver lists the peer files a page really loaded).
 export function startBenchServer({ port = 0, host = '127.0.0.1', wasmDirs = DEFAULT_WASM_DIRS } = {}) {
   const table = routes(wasmDirs.map((d) => path.resolve(d)));
-  const server = http.createServer((req, res) => handle(table, req, res));
+  const served = new Set();
+  const server = http.createServer((req, res) => handle(table, served, req, res));
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => resolve({ server, url: `http://${host}:${server.address().port}/` }));
+    server.listen(port, host, () => resolve({ server, served, url: `http://${host}:${server.address().port}/` }));
   });
 }
 
