@@ -54,7 +54,11 @@ Preprocessed preprocess_drawing(const GrayImage& ink, const PenRange& range, con
     const Preprocessed m = measuring_copy(ink);
     if (m.empty) return preprocess_digit(ink, options);
     const float width = width_pixels(m.pixels) / float(kBox);
-    if (width <= 0 || (width >= range.min && width <= range.max)) return preprocess_digit(ink, options);
+    // A solid shape measures about 0.5-0.65 (a disk or a square); anything wider is faint ink around a
+    // few solid pixels, not pen strokes, and the erosion it would ask for only costs time.
+    constexpr float kWidestStroke = 0.75f;
+    if (width <= 0 || width > kWidestStroke || (width >= range.min && width <= range.max))
+        return preprocess_digit(ink, options);
     // The page's strokes all have the pen's width: eroding (or dilating) by a disk changes that
     // width and nothing else, so loops stay open and strokes whole (unlike a redraw from centre
     // lines, which loses the loops of a very bold drawing). Eroding by r takes 2r off both the
