@@ -180,12 +180,20 @@ export class Firefox {
     return JSON.parse(r.result.value);
   }
 
+  // Retries while the body is false or throws: a page that reloads itself (the service worker
+  // taking over) has no document.body for a moment.
   async waitFor(body, { timeout = 30000, interval = 100 } = {}) {
     const end = Date.now() + timeout;
+    let lastError = null;
     for (;;) {
-      const v = await this.evaluate(body);
-      if (v) return v;
-      if (Date.now() > end) throw new Error(`timed out waiting for: ${body}`);
+      try {
+        const v = await this.evaluate(body);
+        if (v) return v;
+        lastError = null;
+      } catch (e) {
+        lastError = e;
+      }
+      if (Date.now() > end) throw new Error(`timed out waiting for: ${body}${lastError ? ` (${lastError.message})` : ''}`);
       await new Promise((r) => setTimeout(r, interval));
     }
   }
