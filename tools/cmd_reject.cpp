@@ -7,6 +7,7 @@
 // so that the style of drawing is no clue, digits drawn like them).
 #include <algorithm>
 #include <iostream>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 
@@ -153,8 +154,8 @@ int run_reject(const RejectOptions& o) {
     if (half == Half::test) {
         sources.mnist_test = load_dataset(o.test_images, o.test_labels);
     } else {
-        const auto parts = cnn::split_validation(load_dataset(o.train_images, o.train_labels), 0.1);
-        (half == Half::train ? sources.mnist_train : sources.mnist_validation) = half == Half::train ? parts.first : parts.second;
+        std::tie(sources.mnist_train, sources.mnist_validation) =
+            cnn::split_validation(load_dataset(o.train_images, o.train_labels), 0.1);
     }
 
     std::vector<Scored> sets;
@@ -174,7 +175,7 @@ int run_reject(const RejectOptions& o) {
         s.ev = cnn::evaluate(model, d, &pool);
     }
 
-    std::vector<float> mnist_logits = sets[0].ev.logits;
+    const std::vector<float>& mnist_logits = sets[0].ev.logits;
     const double ece_before = cnn::expected_calibration_error(mnist_logits, model.classes(), sets[0].set.labels, 1.0f);
     if (o.calibrate) {
         // The temperature from every validation sample the model has an output for.
