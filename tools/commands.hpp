@@ -25,5 +25,7 @@ Command add_import_command(CLI::App& app);
 Command add_hershey_command(CLI::App& app);
 Command add_robustness_command(CLI::App& app);
 Command add_reject_command(CLI::App& app);
+Command add_finetune_command(CLI::App& app);
+Command add_finetune_bench_command(CLI::App& app);
 
 }  // namespace tools

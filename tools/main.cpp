@@ -58,6 +58,8 @@ int main(int argc, char** argv) {
         commands.push_back(tools::add_hershey_command(app));
         commands.push_back(tools::add_robustness_command(app));
         commands.push_back(tools::add_reject_command(app));
+        commands.push_back(tools::add_finetune_command(app));
+        commands.push_back(tools::add_finetune_bench_command(app));
         // CLI11 reports an unknown command as a missing one; name it instead.
         if (argc > 1 && argv[1][0] != '-') {
             std::string names;

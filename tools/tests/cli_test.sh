@@ -465,6 +465,47 @@ reject)
     run train "${train_args[@]}" "${small[@]}" --spec "input 28x28x1 | conv 4 k3 | relu | maxpool 2 | flatten | dense 10"
     expect_user_error "--negatives needs a model with 11 outputs"
     ;;
+finetune)
+    rm -rf "$work/finetune"
+    before=$(sha256sum <"$model")
+    tune_args=(--weights "$model" --images "$data/test-images.idx" --labels "$data/test-labels.idx"
+               --replay-images "$data/train-images.idx" --replay-labels "$data/train-labels.idx" --steps 6 --threads 2)
+    run finetune "${tune_args[@]}" --output "$work/finetune/adapted.dcnn"
+    expect_status 0
+    expect_out "Read right before:"
+    expect_out "Wrote $work/finetune/adapted.dcnn"
+    expect_file "$work/finetune/adapted.dcnn"
+    expect_file "$work/finetune/adapted.json"
+    [ "$before" = "$(sha256sum <"$model")" ] || fail "the base model changed"
+    grep -qF '"lineage"' "$work/finetune/adapted.json" || fail "no lineage in the metadata"
+    grep -qF "\"base\": \"$model\"" "$work/finetune/adapted.json" || fail "the lineage does not name the base"
+    grep -qF '"settings": "steps 6, batch 32' "$work/finetune/adapted.json" || fail "the lineage lacks the settings"
+    # The adapted model is a model like any other, and adapting it again extends its lineage.
+    run evaluate --weights "$work/finetune/adapted.dcnn" --images "$data/test-images.idx" --labels "$data/test-labels.idx"
+    expect_status 0
+    run finetune "${tune_args[@]/$model/$work/finetune/adapted.dcnn}" --output "$work/finetune/again.dcnn" --json
+    expect_status 0
+    expect_out '"examples_right_after":'
+    [ "$(grep -c '"base":' "$work/finetune/again.json")" -eq 2 ] || fail "the second adaptation should list two bases"
+    # The same seed gives the same weights.
+    run finetune "${tune_args[@]}" --output "$work/finetune/adapted2.dcnn"
+    eval_json() { "$cli" evaluate --weights "$1" --images "$data/test-images.idx" --labels "$data/test-labels.idx" --json; }
+    [ "$(eval_json "$work/finetune/adapted.dcnn")" = "$(eval_json "$work/finetune/adapted2.dcnn" | sed 's/adapted2/adapted/')" ] ||
+        fail "two runs with the same seed differ"
+    [ "$(eval_json "$work/finetune/adapted.dcnn")" != "$(eval_json "$model" | sed "s|$model|$work/finetune/adapted.dcnn|")" ] ||
+        fail "fine-tuning changed nothing"
+    # Mistakes: overwriting the base, missing files, options out of range.
+    run finetune "${tune_args[@]}" --output "$model"
+    expect_user_error "write the adapted model elsewhere"
+    run finetune --weights "$model" --images "$data/nope.idx" --labels "$data/test-labels.idx" --output "$work/finetune/x.dcnn"
+    expect_user_error "nope.idx"
+    run finetune "${tune_args[@]}" --examples-per-batch 64 --output "$work/finetune/x.dcnn"
+    expect_user_error "examples per batch"
+    [ ! -e "$work/finetune/x.dcnn" ] || fail "a refused run wrote a model"
+    run finetune-bench --weights "$model" --half train
+    expect_user_error "--half must be val or test"
+    ;;
+
 hostile_files)
     # Paths that are not data files, and damaged files: one clear message each, no hang, no crash.
     run evaluate --weights "$work" --images "$data/test-images.idx" --labels "$data/test-labels.idx"

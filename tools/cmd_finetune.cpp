@@ -1,0 +1,120 @@
+// `digit-cnn finetune`: teaches a model someone's handwriting from a few of their digits (an IDX
+// pair, e.g. "Your digits" downloaded from the page), replaying MNIST training digits so that it
+// does not forget the rest. Writes a new weights file whose metadata records its lineage.
+#include <chrono>
+#include <ctime>
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "cli_common.hpp"
+#include "cnn/error.hpp"
+#include "cnn/file_io.hpp"
+#include "cnn/finetune.hpp"
+#include "cnn/metrics.hpp"
+#include "cnn/weights_io.hpp"
+#include "commands.hpp"
+#include "finetune_flags.hpp"
+#include "model_input.hpp"
+#include "text_format.hpp"
+
+namespace tools {
+
+namespace {
+
+struct FinetuneCliOptions {
+    std::string weights, images, labels, output;
+    std::string replay_images = kTrainImages;
+    std::string replay_labels = kTrainLabels;
+    bool no_replay = false;
+    bool json = false;
+    int threads = 2;
+    cnn::FineTuneOptions tune;
+};
+
+std::string utc_now() {
+    const std::time_t t = std::time(nullptr);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+    return buf;
+}
+
+// The base model's metadata with one more step of lineage. Its other fields (preprocessing, the
+// reject rule, the training manifest) still describe the adapted model's input and output.
+nlohmann::json with_lineage(const std::string& base_metadata, const std::string& base, int examples,
+                            const cnn::FineTuneOptions& o) {
+    nlohmann::json m = nlohmann::json::parse(base_metadata.empty() ? "{}" : base_metadata, nullptr, false);
+    if (!m.is_object()) m = nlohmann::json::object();
+    if (!m["lineage"].is_array()) m["lineage"] = nlohmann::json::array();
+    m["lineage"].push_back({{"base", base}, {"examples", examples}, {"settings", cnn::describe(o)}, {"date", utc_now()}});
+    return m;
+}
+
+int run_finetune(const FinetuneCliOptions& o) {
+    if (o.output == o.weights)
+        throw cnn::Error("--output is the base model '" + o.weights + "': write the adapted model elsewhere, so the base stays");
+    std::string metadata;
+    cnn::Model model = load_model(o.weights, &metadata);
+    const cnn::InputPreprocessing input = input_preprocessing_of(o.weights, metadata);
+    cnn::Dataset mine = load_dataset(o.images, o.labels, model.classes());
+    cnn::Dataset replay;
+    replay.shape = model.input_shape();
+    if (!o.no_replay) replay = load_replay(o.replay_images, o.replay_labels);
+    cnn::apply_input_preprocessing(input, mine);
+    if (!o.no_replay) cnn::apply_input_preprocessing(input, replay);
+    ensure_parent_directory(o.output);
+
+    cnn::ThreadPool pool(o.threads);
+    const cnn::FineTuneResult r = cnn::fine_tune(model, mine, replay, o.tune, &pool);
+    const nlohmann::json meta = with_lineage(metadata, o.weights, mine.n, o.tune);
+    cnn::save_weights(o.output, model, meta.dump());
+    cnn::write_file_atomic(sibling_path(o.output, ".json"), meta.dump(1) + "\n");
+
+    if (o.json) {
+        std::cout << nlohmann::json{{"weights", o.weights},
+                                    {"output", o.output},
+                                    {"examples", mine.n},
+                                    {"replay", replay.n},
+                                    {"settings", cnn::describe(o.tune)},
+                                    {"examples_right_before", r.examples_right_before},
+                                    {"examples_right_after", r.examples_right_after},
+                                    {"first_loss", r.first_loss},
+                                    {"last_loss", r.last_loss},
+                                    {"seconds", r.seconds}}
+                         .dump()
+                  << "\n";
+        return 0;
+    }
+    std::cout << "Base:      " << o.weights << "\n"
+              << "Examples:  " << mine.n << " (" << o.images << ")\n"
+              << "Replay:    " << with_commas(std::size_t(replay.n)) << " MNIST training digits\n"
+              << "Settings:  " << cnn::describe(o.tune) << "\n"
+              << format("Read right before: %d / %d, after: %d / %d\n", r.examples_right_before, mine.n,
+                        r.examples_right_after, mine.n)
+              << format("Loss: %.4f -> %.4f in %.1f s\n", r.first_loss, r.last_loss, r.seconds)
+              << "Wrote " << o.output << " and " << sibling_path(o.output, ".json") << "\n";
+    return 0;
+}
+
+}  // namespace
+
+Command add_finetune_command(CLI::App& app) {
+    auto o = std::make_shared<FinetuneCliOptions>();
+    CLI::App* cmd = app.add_subcommand(
+        "finetune", "Teach a model your handwriting from a few of your digits, without forgetting MNIST");
+    cmd->add_option("--weights", o->weights, "The model to adapt (kept unchanged)")->required();
+    cmd->add_option("--images", o->images, "Your digits: IDX images (28x28, as the page's \"Your digits\" downloads them)")
+        ->required();
+    cmd->add_option("--labels", o->labels, "Their labels (IDX)")->required();
+    cmd->add_option("--output", o->output, "Where to write the adapted model (with its lineage in the metadata)")
+        ->required();
+    auto* ri = cmd->add_option("--replay-images", o->replay_images, "MNIST training images to replay")->capture_default_str();
+    auto* rl = cmd->add_option("--replay-labels", o->replay_labels, "Their labels")->capture_default_str();
+    cmd->add_flag("--no-replay", o->no_replay, "Train on your examples alone (the model forgets more)")->excludes(ri)->excludes(rl);
+    add_finetune_options(cmd, o->tune);
+    cmd->add_flag("--json", o->json, "Machine-readable output");
+    add_threads_option(cmd, o->threads);
+    return {cmd, [o] { return run_finetune(*o); }};
+}
+
+}  // namespace tools

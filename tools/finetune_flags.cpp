@@ -1,0 +1,26 @@
+#include "finetune_flags.hpp"
+
+#include "cli_common.hpp"
+
+namespace tools {
+
+void add_finetune_options(CLI::App* app, cnn::FineTuneOptions& o) {
+    app->add_option("--steps", o.steps, "Optimizer steps (one batch each)")->check(CLI::Range(1, 100000))->capture_default_str();
+    app->add_option("--batch", o.batch_size, "Batch size")->check(CLI::Range(1, 4096))->capture_default_str();
+    app->add_option("--examples-per-batch", o.examples_per_batch,
+                    "How many of each batch are your examples (augmented); the rest are replayed MNIST digits")
+        ->check(CLI::Range(1, 4096))
+        ->capture_default_str();
+    app->add_option("--lr", o.learning_rate, "Adam learning rate (cosine decay to 0 over the steps)")->capture_default_str();
+    app->add_flag("--no-augment{false}", o.augment_enabled, "Use your examples as they are, undistorted");
+    app->add_flag("--update-statistics{false}", o.keep_statistics,
+                  "Let batch norm's running statistics follow the mixed batches (default: keep the base model's)");
+    app->add_option("--seed", o.seed, "Seed of the batches, augmentation and dropout")->capture_default_str();
+}
+
+cnn::Dataset load_replay(const std::string& images, const std::string& labels) {
+    const cnn::Dataset all = load_dataset(images, labels, 10, cnn::PixelStorage::Bytes);
+    return cnn::split_validation(all, 0.1).first;
+}
+
+}  // namespace tools
