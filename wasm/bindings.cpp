@@ -15,6 +15,7 @@
 #include "cnn/checkpoint.hpp"
 #include "cnn/dataset.hpp"
 #include "cnn/error.hpp"
+#include "cnn/finetune.hpp"
 #include "cnn/idx.hpp"
 #include "cnn/drawing.hpp"
 #include "cnn/input_preprocessing.hpp"
@@ -491,6 +492,50 @@ public:
         });
     }
 
+    // Fine-tunes the model on the user's corrections (bytes 0..255, n x input size, as the model
+    // saw them) mixed with the loaded training digits; onStep(step, steps, loss) after each step.
+    val fineTune(const val& pixels, const val& labels, const val& options, const val& onStep) {
+        return guarded([&] {
+            const Data& d = data();
+            if (training()) throw cnn::Error("a training run is in progress: adapt the model after it ends");
+            const auto bytes = from_js<std::uint8_t>(pixels);
+            const auto y = from_js<std::uint8_t>(labels);
+            const cnn::Shape in = model_.input_shape();
+            if (bytes.size() != y.size() * in.size())
+                throw cnn::Error("fineTune: " + std::to_string(y.size()) + " labels need " +
+                                 std::to_string(y.size() * in.size()) + " pixels, got " + std::to_string(bytes.size()));
+            const cnn::Dataset mine = cnn::make_dataset(int(y.size()), in, bytes.data(), y.data(), model_.classes());
+            cnn::Dataset prepared;  // only for models trained on preprocessed (e.g. deskewed) input
+            if (input_ != cnn::InputPreprocessing::mnist) {
+                prepared = d.train;
+                cnn::apply_input_preprocessing(input_, prepared);
+            }
+            cnn::FineTuneOptions o;
+            o.steps = option<int>(options, "steps", o.steps);
+            o.batch_size = option<int>(options, "batchSize", o.batch_size);
+            o.examples_per_batch = option<int>(options, "examplesPerBatch", o.examples_per_batch);
+            o.learning_rate = float(option<double>(options, "learningRate", o.learning_rate));
+            o.augment_enabled = option<bool>(options, "augment", o.augment_enabled);
+            o.seed = std::uint64_t(option<double>(options, "seed", double(o.seed)));
+            const cnn::FineTuneResult r = cnn::fine_tune(
+                model_, mine, input_ != cnn::InputPreprocessing::mnist ? prepared : d.train, o, pool_.get(),
+                [&](int step, int steps, double loss) {
+                    return onStep.isUndefined() || !onStep(step, steps, loss).strictlyEquals(val(false));
+                });
+            val out = val::object();
+            out.set("steps", r.steps);
+            out.set("cancelled", r.cancelled);
+            out.set("seconds", r.seconds);
+            out.set("firstLoss", r.first_loss);
+            out.set("lastLoss", r.last_loss);
+            out.set("rightBefore", r.examples_right_before);
+            out.set("rightAfter", r.examples_right_after);
+            out.set("examples", mine.n);
+            out.set("settings", cnn::describe(o));
+            return out;
+        });
+    }
+
 private:
     struct Data {
         cnn::Dataset train, test;  // images held as bytes
@@ -623,6 +668,21 @@ val parseIdxLabels(const val& bytes) {
 // Throws core's message (with the layer it concerns) if spec is not a buildable model spec. The
 // page checks a spec here, in the single-threaded module, before the threaded module trains it:
 // that module loses the context core adds to spec errors (see current_exception_message).
+val encodeIdxImages(const val& pixels, int count, int rows, int cols) {
+    return guarded([&] {
+        cnn::IdxImages img;
+        img.count = count;
+        img.rows = rows;
+        img.cols = cols;
+        img.pixels = from_js<std::uint8_t>(pixels);
+        return to_js(cnn::encode_idx_images(img));
+    });
+}
+
+val encodeIdxLabels(const val& labels) {
+    return guarded([&] { return to_js(cnn::encode_idx_labels(from_js<std::uint8_t>(labels))); });
+}
+
 void checkSpec(const std::string& spec) {
     guarded([&] { cnn::parse_spec(spec); });
 }
@@ -669,9 +729,12 @@ EMSCRIPTEN_BINDINGS(digit_cnn) {
         .function("cancelTraining", &Session::cancelTraining)
         .function("training", &Session::training)
         .function("history", &Session::history)
-        .function("evaluateTest", &Session::evaluateTest);
+        .function("evaluateTest", &Session::evaluateTest)
+        .function("fineTune", &Session::fineTune);
     function("parseIdxImages", &parseIdxImages);
     function("parseIdxLabels", &parseIdxLabels);
+    function("encodeIdxImages", &encodeIdxImages);
+    function("encodeIdxLabels", &encodeIdxLabels);
     function("checkSpec", &checkSpec);
     function("seedSpec", &seedSpec);
     function("improvedSpec", &improvedSpec);

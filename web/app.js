@@ -7,6 +7,7 @@ import { decodeImage, rgbaFromImage } from './photo.js';
 import { ModelPanel, fetchModelList } from './model.js';
 import { readIdxFiles } from './idxfiles.js';
 import { SavedModels } from './saved.js';
+import { YourDigits } from './mine.js';
 import { TrainingPanel } from './training.js';
 import { startServiceWorker } from './service.js';
 import * as ui from './ui.js';
@@ -34,6 +35,7 @@ let photo = null;          // {rgba, width, height, name} while a photo is shown
 let generation = 0;        // bumped by clear: late answers for an old drawing are dropped
 let dirty = false, busy = false, frame = 0;
 let networkVisible = false;
+let shown = null;          // {input, strokes} of the drawing whose answer is shown, for corrections
 let lastMapsShape = { h: 28, w: 28, c: 32 };  // feature-map grid shown empty before a drawing
 
 function requestPrediction() {
@@ -90,6 +92,7 @@ function showEmpty() {
   $('latency').textContent = '';
   document.body.dataset.prediction = '';
   document.body.dataset.answer = '';
+  shown = null;
 }
 
 function showResult(r) {
@@ -112,6 +115,7 @@ function showResult(r) {
     showVerdict(String(k1), `Maybe a ${k1}?`, `Not sure: ${k1} (${ui.fmtPct(p1, 1)}) or ${k2} (${ui.fmtPct(p2, 1)})`, false);
   }
   document.body.dataset.answer = a.isDigit ? 'digit' : 'not-a-digit';
+  shown = { input: r.input, strokes: photo ? null : pad.strokes() };
   ui.renderBars($('bars'), probs);
   ui.drawGray($('input28'), r.input, 28, 28);
   $('latency').textContent = `Inference: ${r.ms.toFixed(1)} ms in WebAssembly.`;
@@ -127,6 +131,7 @@ function showResult(r) {
 
 pad.addEventListener('strokestart', () => {
   $('prompt').classList.add('gone');
+  teach('Wrong? Tap the right digit above, or press its key, to teach the network your hand.');
 });
 pad.addEventListener('change', requestPrediction);
 pad.addEventListener('clear', () => {
@@ -139,7 +144,39 @@ pad.addEventListener('clear', () => {
 });
 $('clear').addEventListener('click', () => pad.clear());
 document.addEventListener('keydown', (e) => {
-  if ((e.key === 'Escape' || e.key === 'Delete') && !e.target.closest?.('input, textarea, select')) pad.clear();
+  if (e.target.closest?.('input, textarea, select') || e.ctrlKey || e.metaKey || e.altKey) return;
+  if (e.key === 'Escape' || e.key === 'Delete') pad.clear();
+  else if (/^[0-9]$/.test(e.key)) correct(Number(e.key));
+});
+
+// ---- corrections -------------------------------------------------------------------------------
+
+function teach(text, kept = false) {
+  const el = $('teach');
+  el.textContent = text;
+  el.classList.toggle('kept', kept);
+}
+
+// The shown drawing is really a `digit`: kept in "Your digits", and the pad cleared for the next.
+async function correct(digit) {
+  if (!shown || busy || dirty) return;
+  const { input, strokes } = shown;
+  const n = await mine.add(digit, input, strokes);
+  if (n === null) return teach('Not kept: see “Your digits” below.');
+  pad.clear();
+  teach(`Kept as a ${digit} in “Your digits” (${n}). Draw the next, or adapt the model to them below.`, true);
+}
+
+$('bars').addEventListener('click', (e) => {
+  const li = e.target.closest('li');
+  if (li) correct([...li.parentNode.children].indexOf(li));
+});
+$('bars').addEventListener('keydown', (e) => {
+  const li = e.target.closest('li');
+  if (li && (e.key === 'Enter' || e.key === ' ')) {
+    e.preventDefault();
+    correct([...li.parentNode.children].indexOf(li));
+  }
 });
 
 // Feature maps are computed only while that section can be seen.
@@ -187,6 +224,8 @@ const saved = new SavedModels({
   open: (bytes, source) => model.adopt(bytes, source),
   current: async () => ({ bytes: await infer.call('saveWeights'), info: model.info, source: model.source }),
 });
+
+const mine = new YourDigits({ infer, getTrainer: () => getTrainer(), ensureData: (fn) => ensureData(fn), model, saved });
 
 async function refreshFilters() {
   const kernel = await infer.call('filters').catch(() => null);
@@ -394,6 +433,7 @@ async function main() {
   const start = models.find((m) => m.name === asked) ?? models[0];
   await model.loadPretrained(start.name, { initial: true });
   await saved.refresh();
+  await mine.refresh();
   training.offerResume();
   if (asked && start.name !== asked)
     model.showError(`There is no model called “${asked}” here;`, ` opened ${start.name} instead.`);

@@ -24,6 +24,7 @@ export class DrawingPad extends EventTarget {
     this.lastMid = null;   // midpoint where the previous curve segment ended
     this.inked = false;
     this.photo = false;    // showing a photo instead of a drawing
+    this.strokeList = [];  // the strokes drawn: lists of [x, y] in [0, 1] of the pad's size
     this.resize();
     new ResizeObserver(() => this.resize()).observe(canvas);
 
@@ -83,6 +84,7 @@ export class DrawingPad extends EventTarget {
     const p = this.point(e);
     this.last = p;
     this.lastMid = p;
+    this.strokeList.push([this.relative(p)]);
     this.dispatchEvent(new Event('strokestart'));
     // A dot, so that a tap leaves ink too.
     const c = this.ctx;
@@ -120,6 +122,7 @@ export class DrawingPad extends EventTarget {
     this.last = this.lastMid = null;
     const { pixels, inked } = this.before;
     this.before = null;
+    this.strokeList.pop();
     if (pixels.width === this.canvas.width && pixels.height === this.canvas.height) this.ctx.putImageData(pixels, 0, 0);
     if (!inked) this.clear();
     else this.dispatchEvent(new Event('change'));
@@ -141,6 +144,16 @@ export class DrawingPad extends EventTarget {
     c.stroke();
     this.last = p;
     this.lastMid = mid;
+    this.strokeList[this.strokeList.length - 1]?.push(this.relative(p));
+  }
+
+  relative(p) {
+    return [+(p.x / this.canvas.width).toFixed(4), +(p.y / this.canvas.height).toFixed(4)];
+  }
+
+  // The strokes of the drawing (none for a photo), as lists of [x, y] in [0, 1] of the pad.
+  strokes() {
+    return this.photo ? [] : this.strokeList.map((s) => s.slice());
   }
 
   ink() {
@@ -150,6 +163,7 @@ export class DrawingPad extends EventTarget {
 
   clear() {
     this.ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
+    this.strokeList = [];
     this.inked = false;
     this.photo = false;
     this.pointerId = null;

@@ -1,5 +1,6 @@
 // A promise-based client for worker.js: call(op, args) resolves with the worker's result or
-// rejects with its error message; on(event, fn) receives the worker's progress events.
+// rejects with its error message; on(event, fn) receives the worker's progress events until the
+// function it returns is called.
 export class WorkerClient {
   constructor(url) {
     this.worker = new Worker(url, { type: 'module' });
@@ -24,6 +25,7 @@ export class WorkerClient {
   on(event, fn) {
     if (!this.listeners.has(event)) this.listeners.set(event, new Set());
     this.listeners.get(event).add(fn);
+    return () => this.listeners.get(event).delete(fn);
   }
 
   receive(msg) {

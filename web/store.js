@@ -1,9 +1,10 @@
 // Models kept in the browser (IndexedDB "digit-cnn"): the metadata of each in "models" (listed
 // without reading any weights) and its weights file in "weights", under the same id, written in
 // one transaction so that a failed save (storage full) leaves no half-saved model behind; and the
-// checkpoint of an interrupted training run ("checkpoint", one record under "current").
+// checkpoint of an interrupted training run ("checkpoint", one record under "current"); and the
+// user's corrected digits ("examples": {id, label, pixels (28x28 bytes), strokes, created}).
 const DB_NAME = 'digit-cnn';
-const DB_VERSION = 2;
+const DB_VERSION = 3;
 
 let dbPromise = null;
 
@@ -39,6 +40,7 @@ function open() {
       if (!db.objectStoreNames.contains('models')) db.createObjectStore('models', { keyPath: 'id', autoIncrement: true });
       if (!db.objectStoreNames.contains('weights')) db.createObjectStore('weights');
       if (!db.objectStoreNames.contains('checkpoint')) db.createObjectStore('checkpoint');
+      if (!db.objectStoreNames.contains('examples')) db.createObjectStore('examples', { keyPath: 'id', autoIncrement: true });
     };
     req.onsuccess = () => resolve(req.result);
     req.onerror = () => reject(storageError(req.error));
@@ -126,5 +128,45 @@ export async function clearCheckpoint() {
   const db = await open();
   const tx = db.transaction('checkpoint', 'readwrite');
   tx.objectStore('checkpoint').delete('current');
+  await done(tx);
+}
+
+// The user's corrected digits, oldest first.
+export async function listExamples() {
+  const db = await open();
+  return promisify(db.transaction('examples').objectStore('examples').getAll());
+}
+
+// Adds examples ({label, pixels, strokes, created}) in one transaction: all of them or none.
+// Resolves with the stored records (with their ids).
+export async function addExamples(list) {
+  const db = await open();
+  const tx = db.transaction('examples', 'readwrite');
+  try {
+    const store = tx.objectStore('examples');
+    const ids = await Promise.all(list.map((e) => promisify(store.add(e))));
+    await done(tx);
+    return list.map((e, i) => ({ ...e, id: ids[i] }));
+  } catch (e) {
+    try {
+      tx.abort();
+    } catch {
+      // already finished or aborted
+    }
+    throw storageError(e);
+  }
+}
+
+export async function deleteExample(id) {
+  const db = await open();
+  const tx = db.transaction('examples', 'readwrite');
+  tx.objectStore('examples').delete(id);
+  await done(tx);
+}
+
+export async function clearExamples() {
+  const db = await open();
+  const tx = db.transaction('examples', 'readwrite');
+  tx.objectStore('examples').clear();
   await done(tx);
 }

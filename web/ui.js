@@ -27,6 +27,8 @@ export function renderBars(list, probs) {
     for (let k = 0; k < 10; ++k) {
       const li = document.createElement('li');
       li.innerHTML = `<span class="k">${k}</span><span class="track"><span class="fill"></span></span><span class="v"></span>`;
+      li.tabIndex = 0;
+      li.setAttribute('role', 'button');
       list.append(li);
     }
   }
@@ -188,11 +190,11 @@ export function renderDigitGrid(container, pixels, rows, cols, items) {
   container.replaceChildren(frag);
 }
 
-// Offers bytes as a file download called name (.dcnn added if missing).
-export function downloadBytes(bytes, name) {
+// Offers bytes as a file download called name (`ext` added if missing; '' adds nothing).
+export function downloadBytes(bytes, name, ext = '.dcnn') {
   const a = document.createElement('a');
   a.href = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
-  a.download = name.endsWith('.dcnn') ? name : `${name}.dcnn`;
+  a.download = !ext || name.endsWith(ext) ? name : `${name}${ext}`;
   document.body.append(a);
   a.click();
   a.remove();

@@ -250,6 +250,49 @@ const handlers = {
     }
   },
 
+  // Adapts the given weights to the user's corrected digits (bytes, n x 784, as the model saw them)
+  // with the loaded training digits as replay; "fineTuneProgress" events report each step. Then
+  // reads the test set. Resolves with the adapted weights, whose metadata records their lineage.
+  fineTune({ weights, pixels, labels, options = {}, base }) {
+    if (training) throw new Error('a training run is in progress: adapt the model after it ends');
+    session.loadWeights(new Uint8Array(weights));
+    const r = session.fineTune(new Uint8Array(pixels), new Uint8Array(labels), options, (step, steps, loss) => {
+      emit('fineTuneProgress', { step, steps, loss });
+      return true;
+    });
+    const evaluation = session.evaluateTest();
+    let meta = {};
+    try {
+      meta = JSON.parse(session.metadata() || '{}');
+    } catch {
+      // unreadable metadata: the lineage starts afresh
+    }
+    if (!meta || typeof meta !== 'object' || Array.isArray(meta)) meta = {};
+    if (!Array.isArray(meta.lineage)) meta.lineage = [];
+    meta.lineage.push({ base, examples: r.examples, settings: r.settings, date: new Date().toISOString().slice(0, 19) + 'Z' });
+    meta.test_accuracy = evaluation.accuracy;  // this model's, not the base's
+    meta.test_loss = evaluation.loss;
+    session.setMetadata(JSON.stringify(meta));
+    const bytes = session.saveWeights();
+    return { result: { ...r, testAccuracy: evaluation.accuracy, weights: bytes, metadata: meta }, transfer: [bytes.buffer] };
+  },
+
+  // The user's digits as an IDX pair (core encodes them).
+  encodeIdx({ pixels, labels, rows, cols }) {
+    const images = M.encodeIdxImages(new Uint8Array(pixels), labels.length, rows, cols);
+    const labelBytes = M.encodeIdxLabels(new Uint8Array(labels));
+    return { result: { images, labels: labelBytes }, transfer: [images.buffer, labelBytes.buffer] };
+  },
+
+  // An IDX pair read back (core checks it): {count, rows, cols, pixels, labels}.
+  parseIdx({ images, labels }) {
+    const img = M.parseIdxImages(new Uint8Array(images));
+    const lab = M.parseIdxLabels(new Uint8Array(labels));
+    if (lab.length !== img.count)
+      throw new Error(`the labels file has ${lab.length} labels but the images file has ${img.count} images`);
+    return { result: { ...img, labels: lab }, transfer: [img.pixels.buffer, lab.buffer] };
+  },
+
   stopTraining() {
     if (training) training.stopRequested = true;
     return { stopping: Boolean(training) };

@@ -125,6 +125,11 @@ Dataset load_idx_dataset(const std::string& images_path, const std::string& labe
 }
 
 std::vector<std::uint8_t> encode_idx_images(const IdxImages& images) {
+    if (images.count < 0 || images.rows < 1 || images.cols < 1 ||
+        images.pixels.size() != std::size_t(images.count) * std::size_t(images.rows) * std::size_t(images.cols))
+        throw DataError("IDX images: " + std::to_string(images.count) + " images of " + std::to_string(images.rows) +
+                        "x" + std::to_string(images.cols) + " need that many pixels, not " +
+                        std::to_string(images.pixels.size()));
     std::vector<std::uint8_t> out{0, 0, 0x08, 3};
     put_be32(out, std::uint32_t(images.count));
     put_be32(out, std::uint32_t(images.rows));

@@ -37,6 +37,7 @@ Dataset load_idx_dataset(const std::string& images_path, const std::string& labe
                          int classes = 10, PixelStorage storage = PixelStorage::Floats);
 
 // Encoders, for tests and tools. Writes are atomic.
+// Throws DataError if the pixels are not count * rows * cols.
 std::vector<std::uint8_t> encode_idx_images(const IdxImages& images);
 std::vector<std::uint8_t> encode_idx_labels(const std::vector<std::uint8_t>& labels);
 void write_idx_images(const std::string& path, const IdxImages& images);
