@@ -26,6 +26,8 @@ struct FinetuneCliOptions {
     std::string weights, images, labels, output;
     std::string replay_images = kTrainImages;
     std::string replay_labels = kTrainLabels;
+    std::string test_images = kTestImages;
+    std::string test_labels = kTestLabels;
     bool no_replay = false;
     bool json = false;
     int threads = 2;
@@ -66,7 +68,20 @@ int run_finetune(const FinetuneCliOptions& o) {
 
     cnn::ThreadPool pool(o.threads);
     const cnn::FineTuneResult r = cnn::fine_tune(model, mine, replay, o.tune, &pool);
-    const nlohmann::json meta = with_lineage(metadata, o.weights, mine.n, o.tune);
+    nlohmann::json meta = with_lineage(metadata, o.weights, mine.n, o.tune);
+    // The base's test figures are not the adapted model's: measured again, or dropped.
+    meta.erase("test_accuracy");
+    meta.erase("test_loss");
+    double test_accuracy = -1;
+    if (file_exists(o.test_images) && file_exists(o.test_labels)) {
+        cnn::Dataset test = load_dataset(o.test_images, o.test_labels, model.classes());
+        cnn::apply_input_preprocessing(input, test);
+        const cnn::Evaluation ev = cnn::evaluate(model, test, &pool);
+        meta["test_accuracy"] = test_accuracy = ev.accuracy;
+        meta["test_loss"] = ev.loss;
+    } else {
+        warn("no MNIST test file at '" + o.test_images + "': the adapted model's test accuracy is not measured");
+    }
     cnn::save_weights(o.output, model, meta.dump());
     cnn::write_file_atomic(sibling_path(o.output, ".json"), meta.dump(1) + "\n");
 
@@ -80,7 +95,8 @@ int run_finetune(const FinetuneCliOptions& o) {
                                     {"examples_right_after", r.examples_right_after},
                                     {"first_loss", r.first_loss},
                                     {"last_loss", r.last_loss},
-                                    {"seconds", r.seconds}}
+                                    {"seconds", r.seconds},
+                                    {"test_accuracy", test_accuracy >= 0 ? nlohmann::json(test_accuracy) : nlohmann::json()}}
                          .dump()
                   << "\n";
         return 0;
@@ -92,6 +108,7 @@ int run_finetune(const FinetuneCliOptions& o) {
               << format("Read right before: %d / %d, after: %d / %d\n", r.examples_right_before, mine.n,
                         r.examples_right_after, mine.n)
               << format("Loss: %.4f -> %.4f in %.1f s\n", r.first_loss, r.last_loss, r.seconds)
+              << (test_accuracy >= 0 ? format("Test accuracy after: %.2f%% (%s)\n", 100 * test_accuracy, o.test_images.c_str()) : "")
               << "Wrote " << o.output << " and " << sibling_path(o.output, ".json") << "\n";
     return 0;
 }
@@ -110,6 +127,8 @@ Command add_finetune_command(CLI::App& app) {
         ->required();
     auto* ri = cmd->add_option("--replay-images", o->replay_images, "MNIST training images to replay")->capture_default_str();
     auto* rl = cmd->add_option("--replay-labels", o->replay_labels, "Their labels")->capture_default_str();
+    cmd->add_option("--test-images", o->test_images, "MNIST test images, read after adapting (skipped if absent)")->capture_default_str();
+    cmd->add_option("--test-labels", o->test_labels, "Their labels")->capture_default_str();
     cmd->add_flag("--no-replay", o->no_replay, "Train on your examples alone (the model forgets more)")->excludes(ri)->excludes(rl);
     add_finetune_options(cmd, o->tune);
     cmd->add_flag("--json", o->json, "Machine-readable output");

@@ -469,10 +469,12 @@ finetune)
     rm -rf "$work/finetune"
     before=$(sha256sum <"$model")
     tune_args=(--weights "$model" --images "$data/test-images.idx" --labels "$data/test-labels.idx"
-               --replay-images "$data/train-images.idx" --replay-labels "$data/train-labels.idx" --steps 6 --threads 2)
+               --replay-images "$data/train-images.idx" --replay-labels "$data/train-labels.idx"
+               --test-images "$data/test-images.idx" --test-labels "$data/test-labels.idx" --steps 6 --threads 2)
     run finetune "${tune_args[@]}" --output "$work/finetune/adapted.dcnn"
     expect_status 0
     expect_out "Read right before:"
+    expect_out "Test accuracy after:"
     expect_out "Wrote $work/finetune/adapted.dcnn"
     expect_file "$work/finetune/adapted.dcnn"
     expect_file "$work/finetune/adapted.json"
