@@ -1,6 +1,7 @@
 // `digit-cnn finetune-bench`: how well fine-tuning teaches a model a writing style it misreads.
 // Styles are (set, design, digit) groups of the robustness sets' stroke fonts, handwriting fonts and
-// writing conventions: the same digit of the same design, varied as a hand varies. For each style
+// writing conventions, and the ten seven-segment (calculator) digits drawn by hand: the same digit
+// of the same design, varied as a hand varies. For each style
 // the model misreads, K of its digits (K = 1, 3, 5, 10) are given as corrections; the model is
 // fine-tuned on them with MNIST replay, then read on the style's other digits and on MNIST.
 #include <algorithm>
@@ -11,9 +12,11 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_common.hpp"
+#include "cnn/conventions.hpp"
 #include "cnn/error.hpp"
 #include "cnn/finetune.hpp"
 #include "cnn/metrics.hpp"
+#include "cnn/pad.hpp"
 #include "commands.hpp"
 #include "finetune_flags.hpp"
 #include "model_input.hpp"
@@ -81,6 +84,22 @@ std::vector<Style> make_styles(const RobustnessSources& sources, Half half, int 
             s.eval = take(ev);
             styles.push_back(std::move(s));
         }
+    }
+    // The seven-segment digits of a calculator, drawn by hand on the page's pad.
+    for (int digit = 0; digit < 10; ++digit) {
+        DigitSet d;
+        for (int i = 0; i < per_style; ++i) {
+            cnn::Rng rng = sample_rng(707, half, digit * 100000 + i);
+            cnn::PadPlacement place;
+            place.extent = rng.uniform(0.5f, 0.85f);
+            d.add(cnn::draw_digit(cnn::segment_digit(digit, rng), place), digit);
+        }
+        const cnn::Dataset all = d.dataset();
+        Style s;
+        s.name = "segments/" + std::to_string(digit);
+        s.examples = cnn::slice(all, 0, kMaxExamples);
+        s.eval = cnn::slice(all, kMaxExamples, eval);
+        styles.push_back(std::move(s));
     }
     return styles;
 }
@@ -207,6 +226,12 @@ int run_bench(const BenchOptions& o) {
         double worst = 1;
         for (const auto& rs : runs) worst = std::min(worst, rs[ki].mnist_after);
         std::cout << format(" %7.2f%%", 100 * worst);
+    }
+    std::cout << "\n" << format("%-32s %7.2f%%", (mnist_name + ", mean").c_str(), 100 * mnist_before);
+    for (std::size_t ki = 0; ki < o.ks.size(); ++ki) {
+        double sum = 0;
+        for (const auto& rs : runs) sum += rs[ki].mnist_after;
+        std::cout << format(" %7.2f%%", runs.empty() ? 0.0 : 100 * sum / double(runs.size()));
     }
     std::cout << "\n" << format("%-32s %8s", "seconds, median", "");
     for (std::size_t ki = 0; ki < o.ks.size(); ++ki) {

@@ -15,6 +15,8 @@ void add_finetune_options(CLI::App* app, cnn::FineTuneOptions& o) {
     app->add_flag("--no-augment{false}", o.augment_enabled, "Use your examples as they are, undistorted");
     app->add_flag("--update-statistics{false}", o.keep_statistics,
                   "Let batch norm's running statistics follow the mixed batches (default: keep the base model's)");
+    app->add_flag("--head-only,!--all-layers", o.head_only,
+                  "Change only the classifier head (the layers after the last flatten), or every layer");
     app->add_option("--seed", o.seed, "Seed of the batches, augmentation and dropout")->capture_default_str();
 }
 

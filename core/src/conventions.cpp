@@ -196,5 +196,28 @@ std::vector<Stroke> convention_template(Convention c, Rng& rng) {
     }
 }
 
+std::vector<Stroke> segment_digit(int digit, Rng& rng) {
+    if (digit < 0 || digit > 9) throw Error("a seven-segment digit is 0-9, not " + std::to_string(digit));
+    // Corners of the two boxes: top left/right, middle left/right, bottom left/right.
+    const float w = rng.uniform(0.5f, 0.7f), mid = rng.uniform(0.42f, 0.55f), x0 = 0.5f - w / 2, x1 = 0.5f + w / 2;
+    enum { TL, TR, ML, MR, BL, BR };
+    const Point2 at[6] = {{x0, 0.0f}, {x1, 0.0f}, {x0, mid}, {x1, mid}, {x0, 1.0f}, {x1, 1.0f}};
+    static const std::vector<std::vector<std::vector<int>>> paths = {
+        {{TL, TR, BR, BL, TL}},          {{TR, BR}},
+        {{TL, TR, MR, ML, BL, BR}},      {{TL, TR, BR, BL}, {ML, MR}},
+        {{TL, ML, MR}, {TR, BR}},        {{TR, TL, ML, MR, BR, BL}},
+        {{TR, TL, BL, BR, MR, ML}},      {{TL, TR, BR}},
+        {{TL, TR, BR, BL, TL}, {ML, MR}}, {{MR, ML, TL, TR, BR, BL}},
+    };
+    Point2 moved[6];
+    for (int i = 0; i < 6; ++i) moved[i] = {at[i].x + rng.uniform(-0.04f, 0.04f), at[i].y + rng.uniform(-0.03f, 0.03f)};
+    std::vector<Stroke> strokes;
+    for (const auto& path : paths[std::size_t(digit)]) {
+        Stroke s;
+        for (int corner : path) s.push_back(moved[corner]);
+        strokes.push_back(std::move(s));
+    }
+    return hand(strokes, rng);
+}
 
 }  // namespace cnn

@@ -27,20 +27,27 @@ void check_data(const Model& model, const Dataset& d, const char* what) {
                         " classes");
 }
 
-// How many of the examples the model reads right, in inference mode.
-int count_right(Model& model, const Dataset& d, ThreadPool* pool) {
+// The class the model reads for each sample, in inference mode.
+std::vector<int> predictions(Model& model, const Dataset& d, ThreadPool* pool) {
     const int k = model.classes();
     std::vector<float> images(std::size_t(d.n) * d.shape.size());
     d.copy_images(0, d.n, images.data());
     std::vector<float> probs(std::size_t(d.n) * k);
     model.predict(images.data(), d.n, probs.data(), pool);
-    int right = 0;
+    std::vector<int> out(std::size_t(d.n));
     for (int i = 0; i < d.n; ++i) {
         const float* p = probs.data() + std::size_t(i) * k;
-        right += int(std::max_element(p, p + k) - p) == d.labels[i];
+        out[std::size_t(i)] = int(std::max_element(p, p + k) - p);
     }
+    return out;
+}
+
+int count_right(const std::vector<int>& predicted, const Dataset& d) {
+    int right = 0;
+    for (int i = 0; i < d.n; ++i) right += predicted[std::size_t(i)] == d.labels[std::size_t(i)];
     return right;
 }
+
 
 // The values of every non-trainable parameter (running statistics), in params() order.
 std::vector<float> saved_statistics(Model& model) {
@@ -57,6 +64,31 @@ void restore_statistics(Model& model, const std::vector<float>& v) {
             std::copy(v.begin() + std::ptrdiff_t(at), v.begin() + std::ptrdiff_t(at + p.size), p.value);
             at += p.size;
         }
+}
+
+
+// The first layer of the classifier head: the one after the last flatten or global average pool.
+// Throws Error if there is no such head with parameters to change.
+std::size_t head_start(Model& model) {
+    std::size_t first = model.layer_count() + 1;
+    for (std::size_t i = model.layer_count(); i-- > 0 && first > model.layer_count();) {
+        const std::string kind = model.layer(i).kind();
+        if (kind == "flatten" || kind == "gap") first = i + 1;
+    }
+    bool trainable = false;
+    for (std::size_t i = first; i < model.layer_count(); ++i)
+        for (const auto& p : model.layer(i).params()) trainable = trainable || p.trainable;
+    if (!trainable)
+        throw Error("this model has no classifier head with parameters (dense layers after a flatten or global "
+                    "average pool) to fine-tune alone: fine-tune all of it (head only off)");
+    return first;
+}
+
+// Zeroes the gradients of every layer before `first` (Adam then leaves them exactly as they are).
+void freeze_before(Model& model, std::size_t first) {
+    for (std::size_t i = 0; i < first; ++i)
+        for (auto& p : model.layer(i).params())
+            if (p.trainable) std::fill(p.grad, p.grad + p.size, 0.0f);
 }
 
 void shuffle(std::vector<int>& order, Rng& rng) {
@@ -81,7 +113,9 @@ std::string describe(const FineTuneOptions& o) {
     return "steps " + std::to_string(o.steps) + ", batch " + std::to_string(o.batch_size) + " (" +
            std::to_string(o.examples_per_batch) + " examples), lr " + float_text(o.learning_rate) +
            ", augment " + (o.augment_enabled ? describe(o.augment) : std::string("off")) + ", " +
-           (o.keep_statistics ? "statistics kept" : "statistics updated") + ", seed " + std::to_string(o.seed);
+           (o.keep_statistics ? "statistics kept" : "statistics updated") +
+            (o.head_only ? ", head only" : ", all layers") +
+           ", seed " + std::to_string(o.seed);
 }
 
 FineTuneResult fine_tune(Model& model, const Dataset& examples, const Dataset& replay,
@@ -93,7 +127,9 @@ FineTuneResult fine_tune(Model& model, const Dataset& examples, const Dataset& r
     const double start = now_seconds();
     const std::vector<float> statistics = saved_statistics(model);
     FineTuneResult result;
-    result.examples_right_before = count_right(model, examples, pool);
+    const std::size_t head = o.head_only ? head_start(model) : 0;
+    const std::vector<int> before = predictions(model, examples, pool);
+    result.examples_right_before = count_right(before, examples);
 
     // The user's share of a batch; the whole batch when there is nothing to replay.
     const int mine = replay.n > 0 ? o.examples_per_batch : o.batch_size;
@@ -138,6 +174,7 @@ FineTuneResult fine_tune(Model& model, const Dataset& examples, const Dataset& r
             throw Error("fine-tuning diverged: loss is " + std::to_string(loss.loss) + " at step " +
                         std::to_string(step + 1) + " (try a lower learning rate)");
         model.backward(dlogits, ctx);
+        if (o.head_only) freeze_before(model, head);
         optimizer->step(model.params());
         if (step == 0) result.first_loss = loss.loss;
         result.last_loss = loss.loss;
@@ -148,7 +185,7 @@ FineTuneResult fine_tune(Model& model, const Dataset& examples, const Dataset& r
         }
     }
     if (o.keep_statistics) restore_statistics(model, statistics);
-    result.examples_right_after = count_right(model, examples, pool);
+    result.examples_right_after = count_right(predictions(model, examples, pool), examples);
     result.seconds = now_seconds() - start;
     return result;
 }

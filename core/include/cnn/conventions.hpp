@@ -39,4 +39,9 @@ std::vector<Stroke> add_convention_mark(const std::vector<Stroke>& digit, Conven
 // for an edit convention.
 std::vector<Stroke> convention_template(Convention c, Rng& rng);
 
+// A digit (0-9) in the boxy seven-segment style of a calculator display, drawn by hand: corners
+// moved a little, slant, proportions and rotation varied as in convention_template. In a unit box
+// (y down), one or two strokes as a pen would draw them. Throws Error for a digit outside 0-9.
+std::vector<Stroke> segment_digit(int digit, Rng& rng);
+
 }  // namespace cnn

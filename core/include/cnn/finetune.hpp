@@ -17,19 +17,23 @@ struct FineTuneOptions {
     int steps = 80;              // optimizer steps, one batch each
     int batch_size = 32;
     int examples_per_batch = 8;  // of each batch, the user's examples (augmented); the rest replay
-    float learning_rate = 5e-4f; // Adam, fresh moments, cosine decay to zero over the steps
+    float learning_rate = 2e-3f; // Adam, fresh moments, cosine decay to zero over the steps
     bool augment_enabled = true;  // distort the user's examples afresh in every batch
     AugmentOptions augment{8.0f, 0.1f, 0.15f, 2.0f};  // milder than training: a hand varies little
     // Keep the base model's running statistics (batch norm): a few hundred mixed batches would
     // otherwise move them toward the user's examples, which the rest of MNIST then pays for.
     bool keep_statistics = true;
+    // Only the classifier head (the layers after the last flatten or global average pool) changes:
+    // the features the model learnt from all of MNIST stay as they are, and so does what it
+    // reads with them, while the head learns where the user's digits belong.
+    bool head_only = true;
     std::uint64_t seed = 1;
 };
 
 // Throws Error naming the first option out of range.
 void validate(const FineTuneOptions& o);
 
-// One line for a model's lineage: "steps 80, batch 32 (8 examples), lr 0.0005, augment ..., seed 1".
+// One line for a model's lineage: "steps 80, batch 32 (8 examples), lr 0.002, augment ..., seed 1".
 std::string describe(const FineTuneOptions& o);
 
 struct FineTuneResult {
