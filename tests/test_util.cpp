@@ -116,6 +116,7 @@ Dataset synthetic_bars(int n, int classes, std::uint64_t seed, int side) {
     Dataset d;
     d.n = n;
     d.shape = {side, side, 1};
+    d.classes = classes;
     d.images.assign(std::size_t(n) * side * side, 0.0f);
     d.labels.resize(n);
     for (int s = 0; s < n; ++s) {

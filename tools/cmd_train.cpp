@@ -282,7 +282,15 @@ int run_train(TrainCliOptions o, const std::set<std::string>& given) {
         std::tie(train, validation) = cnn::split_validation(data, o.validation_split);
     }
     cnn::Model model = o.resume.empty() ? cnn::Model::from_spec(o.spec, o.seed) : std::move(resumed.model);
-    if (!o.negatives.empty()) {
+    if (o.negatives.empty()) {
+        // Checked again by the Trainer; here the message can name the flag an 11-output model needs.
+        try {
+            cnn::check_model_output(model, train.classes);
+        } catch (const cnn::Error& e) {
+            if (model.classes() != cnn::kNotDigitClass + 1) throw;
+            throw cnn::Error(std::string(e.what()) + " (an eleventh output, \"not a digit\", is learnt with --negatives)");
+        }
+    } else {
         // Drawings that are not a digit, as class 10: training's own part joins the training
         // data, the validation half the validation data (the sets use different fonts).
         if (model.classes() != cnn::kNotDigitClass + 1)
@@ -300,7 +308,7 @@ int run_train(TrainCliOptions o, const std::set<std::string>& given) {
     // Loaded before training so that a bad test file is reported now, not after an hour.
     cnn::Dataset test;
     if (file_exists(o.test_images) && file_exists(o.test_labels)) {
-        test = load_dataset(o.test_images, o.test_labels, model.classes(), cnn::PixelStorage::Bytes);
+        test = load_dataset(o.test_images, o.test_labels, train.classes, cnn::PixelStorage::Bytes);
         cnn::apply_input_preprocessing(input_preprocessing(o), test);
         if (test.shape != model.input_shape())
             throw cnn::Error("the test images are " + test.shape.str() + " but the model expects " +

@@ -262,6 +262,31 @@ onnx)
     expect_user_error "ONNX file is corrupt"
     ;;
 
+train_refused)
+    # A model that cannot learn the labels is refused before the first batch: the message says
+    # what to end the spec with, the exit status is 1 and nothing is written.
+    dir=$work/refused
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    nothing_written() {
+        if grep -qF "Epoch 1/" <<<"$out$err"; then fail "training started"; fi
+        [ -z "$(ls -A "$dir")" ] || fail "a refused run wrote files: $(ls -A "$dir")"
+    }
+    run train "${train_args[@]}" --spec "conv 32 k4" --epochs 1 -o "$dir/x.dcnn"
+    expect_user_error "the model's output is 25x25x32, but training needs one score per class: a vector of 10"
+    expect_err "end the spec with '... | flatten | dense 10'"
+    nothing_written
+    run train "${train_args[@]}" --spec "input 28x28x1 | flatten | dense 5" --epochs 1 -o "$dir/x.dcnn"
+    expect_user_error "the model has 5 outputs but the data has 10 classes"
+    expect_err "'... | dense 10'"
+    nothing_written
+    # An eleventh output ("not a digit") needs the negatives to learn it.
+    run train "${train_args[@]}" --spec "input 28x28x1 | flatten | dense 11" --epochs 1 -o "$dir/x.dcnn"
+    expect_user_error "the model has 11 outputs but the data has 10 classes"
+    expect_err "is learnt with --negatives"
+    nothing_written
+    ;;
+
 deskew)
     # --deskew trains on deskewed digits and says so in the weights; evaluate and predict follow.
     dmodel=$work/deskew/deskewed.dcnn
