@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <tuple>
 
 #include "cnn/error.hpp"
@@ -241,6 +243,34 @@ TEST_CASE("labels beyond the data's class count are refused before training") {
     val.labels[3] = 9;
     CHECK_THROWS_WITH(Trainer(m, cnn_test::synthetic_bars(40, 4, 1), &val, o),
                       Catch::Contains("validation label 9 of sample 3"));
+}
+
+TEST_CASE("a checkpoint path that cannot be written is refused before training") {
+    namespace fs = std::filesystem;
+    const fs::path dir = fs::temp_directory_path() / "cnn_test_unwritable";
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    const fs::path file = dir / "plain-file";
+    std::ofstream(file) << "not a folder";
+    const Dataset train = cnn_test::synthetic_bars(40, 4, 1);
+    Model m = Model::from_spec("input 12x12x1 | flatten | dense 4", 1);
+    const std::vector<float> before = m.get_values();
+    TrainOptions o;
+    // Under a regular file: no user (root included) can create anything there.
+    o.checkpoint_path = (file / "best.dcnn").string();
+    CHECK_THROWS_WITH(Trainer(m, train, nullptr, o),
+                      Catch::Contains("cannot write '" + o.checkpoint_path + "': creating a file in '" +
+                                      file.string() + "/' failed: Not a directory"));
+    // A folder where the file should go.
+    o.checkpoint_path = dir.string();
+    CHECK_THROWS_WITH(Trainer(m, train, nullptr, o), Catch::Contains("it is a directory"));
+    CHECK(m.get_values() == before);
+    // A writable place is accepted, and the probe leaves nothing behind.
+    o.checkpoint_path = (dir / "best.dcnn").string();
+    CHECK_NOTHROW(Trainer(m, train, nullptr, o));
+    CHECK(!fs::exists(dir / "best.dcnn"));
+    CHECK(!fs::exists(dir / "best.dcnn.tmp"));
+    fs::remove_all(dir);
 }
 
 TEST_CASE("the seed model learns real MNIST from 2,000 images in three epochs", "[mnist]") {

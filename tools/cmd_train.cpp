@@ -270,6 +270,9 @@ int run_train(TrainCliOptions o, const std::set<std::string>& given) {
     if (momentum_given && o.optimizer != "sgd")
         warn("--momentum only applies to --optimizer sgd; ignoring it");
     ensure_parent_directory(o.output);
+    // Now, not at the first checkpoint after an epoch of training; the manifest, history and
+    // resume files go to the same folder.
+    cnn::check_writable(o.output);
 
     // The Keras validation split is made here rather than inside the Trainer, so that the sample
     // counts are known for the manifest that the checkpoints carry.

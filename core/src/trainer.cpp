@@ -59,6 +59,7 @@ Trainer::Trainer(Model& model, const Dataset& train, const Dataset* validation, 
                             std::to_string(d->labels[std::size_t(i)]) + " of sample " + std::to_string(i) +
                             " is out of range for " + std::to_string(classes) + " classes");
     }
+    if (!opt_.checkpoint_path.empty()) check_writable(opt_.checkpoint_path);
     if (validation) {
         train_ = &train;
         val_ = validation->n > 0 ? validation : nullptr;

@@ -287,6 +287,25 @@ train_refused)
     nothing_written
     ;;
 
+train_unwritable)
+    # An output that cannot be written is refused before training, not at the first checkpoint.
+    dir=$work/unwritable
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    small=(--spec "input 28x28x1 | flatten | dense 10" --epochs 1)
+    run train "${train_args[@]}" "${small[@]}" -o "$dir"
+    expect_user_error "cannot write '$dir': it is a directory"
+    if grep -qF "Epoch 1/" <<<"$out$err"; then fail "training started"; fi
+    # /proc takes no new files, even from root (a chmod'ed folder would not stop root).
+    run train "${train_args[@]}" "${small[@]}" -o /proc/digit-cnn-test.dcnn
+    expect_user_error "cannot write '/proc/digit-cnn-test.dcnn': creating a file in '/proc/' failed"
+    if grep -qF "Epoch 1/" <<<"$out$err"; then fail "training started"; fi
+    # A folder that cannot be made (its parent is a file).
+    run train "${train_args[@]}" "${small[@]}" -o "$data/train-labels.idx/x.dcnn"
+    expect_user_error "cannot create directory '$data/train-labels.idx'"
+    [ -z "$(ls -A "$dir")" ] || fail "a refused run wrote files: $(ls -A "$dir")"
+    ;;
+
 deskew)
     # --deskew trains on deskewed digits and says so in the weights; evaluate and predict follow.
     dmodel=$work/deskew/deskewed.dcnn

@@ -97,7 +97,8 @@ class Trainer {
 public:
     // With validation == nullptr the last options.validation_split of `train` is held out.
     // The datasets must outlive the trainer. Throws Error before any training if the options,
-    // the data or the model's output (check_model_output) do not fit.
+    // the data or the model's output (check_model_output) do not fit, or if
+    // options.checkpoint_path cannot be written (check_writable).
     Trainer(Model& model, const Dataset& train, const Dataset* validation, TrainOptions options,
             ThreadPool* pool = nullptr);
     ~Trainer();
