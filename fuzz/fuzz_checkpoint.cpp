@@ -18,6 +18,7 @@ cnn::Dataset tiny_data(int n, int salt) {
     cnn::Dataset d;
     d.n = n;
     d.shape = {4, 4, 1};
+    d.classes = 3;
     for (int i = 0; i < n * 16; ++i) d.images.push_back(float((i * 7 + salt) % 11) / 10.0f);
     for (int i = 0; i < n; ++i) d.labels.push_back(std::uint8_t((i + salt) % 3));
     return d;

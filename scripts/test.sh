@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Sets up a fresh Debian machine and runs every test: the native Catch2 suite (ctest), the same
-# suite under ASan + UBSan, a short libFuzzer run of every parser (FUZZ_SECONDS, default 15), and
-# the WebAssembly build with its Node and browser tests.
+# Sets up a fresh Debian machine and runs every test: the native Catch2 suite (ctest), its
+# kernel, layer and training tests again on the browser's GEMM kernel (CNN_OWN_GEMM), the suite
+# under ASan + UBSan, a short libFuzzer run of every parser (FUZZ_SECONDS, default 15), and the
+# WebAssembly build with its Node and browser tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,6 +15,11 @@ cmake --build --preset native -j2
 
 echo "== native tests (ctest)"
 ctest --preset native -j2
+
+echo "== native tests on the browser's GEMM kernel (CNN_OWN_GEMM: kernel, layer and training tests, exact bits)"
+cmake --preset native-own-gemm >/dev/null
+cmake --build --preset native-own-gemm -j2
+ctest --preset native-own-gemm -j2
 
 echo "== native tests under AddressSanitizer + UndefinedBehaviorSanitizer (ctest)"
 cmake --preset native-asan >/dev/null

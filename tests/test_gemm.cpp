@@ -228,3 +228,10 @@ TEST_CASE("row-gathered GEMV matches the plain loop bit for bit") {
                     for (int j = n; j < n + 4; ++j) REQUIRE(std::isnan(c[j]));  // nothing past n written
                 }
 }
+
+TEST_CASE("the layers use the GEMM kernel this build selects") {
+    // Under -DCNN_OWN_GEMM=ON (scripts/test.sh, preset native-own-gemm) the layer and training
+    // tests must run the browser's kernel, or their exact-bits checks would test Eigen instead.
+    const GemmKernel expected = CNN_EXPECT_OWN_GEMM ? GemmKernel::Own : GemmKernel::Eigen;
+    CHECK(std::string(gemm_kernel_name(default_gemm_kernel())) == gemm_kernel_name(expected));
+}

@@ -6,6 +6,7 @@
 #include "cnn/dropout.hpp"
 #include "cnn/flatten.hpp"
 #include "cnn/maxpool2d.hpp"
+#include "cnn/model.hpp"
 #include "cnn/relu.hpp"
 #include "test_util.hpp"
 
@@ -70,4 +71,30 @@ TEST_CASE("gradient check: flatten and dropout (fixed mask)") {
     check_layer(f, {2, 3, 4}, 2);
     Dropout d(0.3f);
     check_layer(d, {1, 1, 50}, 3);
+}
+
+TEST_CASE("gradient check: a whole model (conv + fused ReLU, pool, batch norm, flatten, dense, dropout)") {
+    // The layers chained as training runs them: ReLUs fused into conv and dense, a standalone one
+    // after batch norm (batch statistics, as in training), dropout with one fixed mask; the loss
+    // is the mean softmax cross-entropy, its gradient going through Model::backward.
+    const char* spec = "input 8x8x2 | conv 4 k3 same | relu | maxpool 2 | conv 6 k2 same | batchnorm | relu | "
+                       "maxpool 2 | flatten | dense 8 | relu | dropout 0.5 | dense 3";
+    // Dropout 0 takes the same path as inference (the identity), forward and backward.
+    for (const std::string dropout : {"dropout 0.5", "dropout 0"}) {
+        std::string s = spec;
+        s.replace(s.find("dropout 0.5"), 11, dropout);
+        Model m = Model::from_spec(s, 3);
+        Rng rng(5);
+        for (auto& p : m.params())  // non-zero biases and batch-norm betas: no symmetric ties
+            if (p.trainable && p.shape.size() == 1)
+                for (std::size_t i = 0; i < p.size; ++i) p.value[i] = rng.uniform(-0.3f, 0.3f);
+        Tensor x(6, m.input_shape());
+        cnn_test::fill_random(x, rng);
+        const std::vector<std::uint8_t> labels{0, 1, 2, 0, 1, 2};
+        const auto r = cnn_test::grad_check_model(m, x, labels, 7, 40, 1e-3f);
+        INFO(s << ": " << r.checked << " checked, " << r.skipped << " skipped at a kink; worst " << r.worst);
+        CHECK(r.checked >= 170);  // of 177 picked
+        CHECK(r.skipped <= 7);
+        CHECK(r.max_error < 1e-2);
+    }
 }

@@ -25,6 +25,30 @@ TEST_CASE("softmax cross-entropy value and stability") {
     CHECK(dz[0] + dz[1] + dz[2] == Approx(0).margin(1e-7));
 }
 
+TEST_CASE("label smoothing: the loss against figures worked out by hand") {
+    // Keras: targets y * (1 - s) + s / k. With s = 0.3 and k = 3: 0.8 for the label, 0.1 for the
+    // others. The targets sum to 1, so a sample's loss is logsumexp(z) - sum(target * z):
+    //   z = (2, 1, 0), label 0:       log(e^2 + e + 1) - (0.8 * 2 + 0.1 * 1)        = 2.4076059644 - 1.7
+    //   z = (0.5, -1.5, 3), label 2:  log(e^0.5 + e^-1.5 + e^3) - (0.05 - 0.15 + 2.4) = 3.0891036822 - 2.3
+    Tensor z(2, {1, 1, 3});
+    const float vals[] = {2, 1, 0, 0.5f, -1.5f, 3};  // exact in float
+    std::copy(vals, vals + 6, z.data());
+    const std::uint8_t labels[] = {0, 2};
+    Tensor dz;
+    const LossResult r = softmax_cross_entropy(z, labels, &dz, 0.3f);
+    const double first = 0.7076059644443802, second = 0.789103682157075;
+    // 0.3f is 0.30000001192: the targets are off by ~4e-9, the mean loss by 2.0e-8.
+    CHECK(r.loss == Approx((first + second) / 2).epsilon(0).margin(3e-8));
+    CHECK(r.correct == 2);
+    // The gradient is (softmax - targets) / n; softmax(2, 1, 0) = (0.66524096, 0.24472847, 0.09003057).
+    CHECK(dz[0] == Approx((0.665240955774822 - 0.8) / 2).epsilon(0).margin(1e-7));
+    CHECK(dz[1] == Approx((0.2447284710547977 - 0.1) / 2).epsilon(0).margin(1e-7));
+    CHECK(dz[2] == Approx((0.09003057317038048 - 0.1) / 2).epsilon(0).margin(1e-7));
+    // Without smoothing, the same first sample costs log(e^2 + e + 1) - 2.
+    const LossResult plain = softmax_cross_entropy(z, labels, nullptr, 0.0f);
+    CHECK(plain.loss == Approx((0.40760596444438013 + (3.089103682157075 - 3.0)) / 2).epsilon(0).margin(1e-12));
+}
+
 TEST_CASE("gradient check: softmax cross-entropy, with and without label smoothing") {
     for (float smoothing : {0.0f, 0.1f}) {
         Rng rng(3);

@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <tuple>
 
 #include "cnn/error.hpp"
@@ -166,6 +168,109 @@ TEST_CASE("bad training options are refused clearly") {
     o.learning_rate = 1e30f;  // diverges
     o.epochs = 3;
     CHECK_THROWS_WITH(fit(m, train, nullptr, o), Catch::Contains("diverged"));
+}
+
+TEST_CASE("a model that does not output one score per class is refused before training") {
+    const Dataset train = cnn_test::synthetic_bars(40, 4, 1);  // 4 classes
+    REQUIRE(train.classes == 4);
+    const auto refused = [&](const std::string& spec) {
+        Model m = Model::from_spec(spec, 1);
+        const std::vector<float> before = m.get_values();
+        std::string message;
+        try {
+            Trainer t(m, train, nullptr, TrainOptions{});
+        } catch (const Error& e) {
+            message = e.what();
+        }
+        CHECK(m.get_values() == before);  // nothing trained
+        return message;
+    };
+    // Feature maps: 10x10x8 against 4 labels would "train" a 800-way softmax.
+    const std::string maps = refused("input 12x12x1 | conv 8 k3");
+    CHECK_THAT(maps, Catch::Contains("the model's output is 10x10x8") &&
+                         Catch::Contains("end the spec with '... | flatten | dense 4'"));
+    // A vector of the wrong length, shorter or longer than the class count.
+    CHECK_THAT(refused("input 12x12x1 | flatten | dense 3"),
+               Catch::Contains("the model has 3 outputs but the data has 4 classes") &&
+                   Catch::Contains("'... | dense 4'"));
+    CHECK_THAT(refused("input 12x12x1 | flatten"), Catch::Contains("the model has 144 outputs but the data has 4 classes"));
+    CHECK_THAT(refused("input 12x12x1 | flatten | dense 5"), Catch::Contains("5 outputs"));
+    // One score per class, however it is made, is accepted.
+    CHECK(refused("input 12x12x1 | flatten | dense 4").empty());
+    CHECK(refused("input 12x12x1 | conv 4 k12 valid").empty());  // 1x1x4
+    CHECK(refused("input 12x12x1 | conv 4 k3 | gap").empty());
+    CHECK_NOTHROW(check_model_output(Model::from_spec("input 12x12x1 | flatten | dense 4"), 4));
+    CHECK_THROWS_WITH(check_model_output(Model::from_spec("input 12x12x1 | flatten | dense 4"), 10),
+                      Catch::Contains("the model has 4 outputs but the data has 10 classes"));
+}
+
+TEST_CASE("the class count comes from the data: ten digits joined with 'not a digit' samples make 11") {
+    const Dataset digits = cnn_test::synthetic_bars(60, 10, 2);
+    CHECK(digits.classes == 10);
+    std::vector<std::uint8_t> pixels(std::size_t(20) * digits.shape.size(), 0);
+    const Dataset negatives = make_byte_dataset(digits.shape, pixels, std::vector<std::uint8_t>(20, 10), 11);
+    CHECK(negatives.classes == 11);
+    std::vector<std::uint8_t> digit_pixels(std::size_t(digits.n) * digits.shape.size(), 0);
+    const Dataset digit_bytes = make_byte_dataset(digits.shape, digit_pixels, digits.labels, 10);
+    const Dataset both = concat(digit_bytes, negatives);
+    CHECK(both.classes == 11);
+    CHECK(slice(both, 0, 5).classes == 11);
+    CHECK(split_validation(both, 0.1).second.classes == 11);
+    const char* spec11 = "input 12x12x1 | flatten | dense 11";
+    Model m = Model::from_spec(spec11, 1);
+    TrainOptions o;
+    o.epochs = 1;
+    CHECK_NOTHROW(fit(m, both, nullptr, o));
+    // The same model on digits alone has an output no label can ever train.
+    Model digits_only = Model::from_spec(spec11, 1);
+    CHECK_THROWS_WITH(Trainer(digits_only, digit_bytes, nullptr, o),
+                      Catch::Contains("the model has 11 outputs but the data has 10 classes"));
+    // 11 classes in the validation data only (e.g. negatives held out) count too.
+    Model ten = Model::from_spec("input 12x12x1 | flatten | dense 10", 1);
+    CHECK_THROWS_WITH(Trainer(ten, digit_bytes, &both, o),
+                      Catch::Contains("the model has 10 outputs but the data has 11 classes"));
+}
+
+TEST_CASE("labels beyond the data's class count are refused before training") {
+    Dataset train = cnn_test::synthetic_bars(40, 4, 1);
+    train.labels[17] = 6;  // built by hand, not by make_dataset, so nothing checked it yet
+    Model m = Model::from_spec("input 12x12x1 | flatten | dense 4", 1);
+    CHECK_THROWS_WITH(Trainer(m, train, nullptr, TrainOptions{}),
+                      Catch::Contains("training label 6 of sample 17 is out of range for 4 classes"));
+    TrainOptions o;
+    o.validation_split = 0;
+    Dataset val = cnn_test::synthetic_bars(10, 4, 2);
+    val.labels[3] = 9;
+    CHECK_THROWS_WITH(Trainer(m, cnn_test::synthetic_bars(40, 4, 1), &val, o),
+                      Catch::Contains("validation label 9 of sample 3"));
+}
+
+TEST_CASE("a checkpoint path that cannot be written is refused before training") {
+    namespace fs = std::filesystem;
+    const fs::path dir = fs::temp_directory_path() / "cnn_test_unwritable";
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    const fs::path file = dir / "plain-file";
+    std::ofstream(file) << "not a folder";
+    const Dataset train = cnn_test::synthetic_bars(40, 4, 1);
+    Model m = Model::from_spec("input 12x12x1 | flatten | dense 4", 1);
+    const std::vector<float> before = m.get_values();
+    TrainOptions o;
+    // Under a regular file: no user (root included) can create anything there.
+    o.checkpoint_path = (file / "best.dcnn").string();
+    CHECK_THROWS_WITH(Trainer(m, train, nullptr, o),
+                      Catch::Contains("cannot write '" + o.checkpoint_path + "': creating a file in '" +
+                                      file.string() + "/' failed: Not a directory"));
+    // A folder where the file should go.
+    o.checkpoint_path = dir.string();
+    CHECK_THROWS_WITH(Trainer(m, train, nullptr, o), Catch::Contains("it is a directory"));
+    CHECK(m.get_values() == before);
+    // A writable place is accepted, and the probe leaves nothing behind.
+    o.checkpoint_path = (dir / "best.dcnn").string();
+    CHECK_NOTHROW(Trainer(m, train, nullptr, o));
+    CHECK(!fs::exists(dir / "best.dcnn"));
+    CHECK(!fs::exists(dir / "best.dcnn.tmp"));
+    fs::remove_all(dir);
 }
 
 TEST_CASE("the seed model learns real MNIST from 2,000 images in three epochs", "[mnist]") {

@@ -10,6 +10,7 @@
 
 #include "cnn/dataset.hpp"
 #include "cnn/layer.hpp"
+#include "cnn/model.hpp"
 #include "cnn/rng.hpp"
 
 namespace cnn_test {
@@ -30,6 +31,22 @@ struct GradCheckResult {
 // random stream for every forward.
 GradCheckResult grad_check(cnn::Layer& layer, cnn::Tensor x, std::uint64_t seed = 7, int max_checks = 60,
                            float h = 1e-2f, bool check_input = true);
+
+struct ModelGradCheckResult {
+    double max_error = 0;  // max relative error over checked parameter elements
+    std::string worst;     // "conv1.kernel[5]: analytic 0.0123, numeric 0.0121"
+    int checked = 0;
+    int skipped = 0;  // elements whose finite differences are not smooth (a kink within h)
+};
+
+// Compares a whole model's parameter gradients (Model::backward of the mean softmax
+// cross-entropy on x and labels) with central finite differences, in Train mode with the random
+// stream restarted for every forward, so that dropout keeps one mask. Up to `max_checks` elements
+// of each trainable tensor are checked. An element whose difference quotients with h and h / 2
+// disagree by more than 2% has a ReLU or max-pool kink within h: it is counted in `skipped`,
+// not compared.
+ModelGradCheckResult grad_check_model(cnn::Model& model, const cnn::Tensor& x, const std::vector<std::uint8_t>& labels,
+                                      std::uint64_t seed = 7, int max_checks = 40, float h = 1e-2f);
 
 // A small synthetic labelled image set: class k is a bright bar at orientation k (plus noise),
 // easy enough to learn in a few epochs.

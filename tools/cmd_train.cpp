@@ -270,6 +270,9 @@ int run_train(TrainCliOptions o, const std::set<std::string>& given) {
     if (momentum_given && o.optimizer != "sgd")
         warn("--momentum only applies to --optimizer sgd; ignoring it");
     ensure_parent_directory(o.output);
+    // Now, not at the first checkpoint after an epoch of training; the manifest, history and
+    // resume files go to the same folder.
+    cnn::check_writable(o.output);
 
     // The Keras validation split is made here rather than inside the Trainer, so that the sample
     // counts are known for the manifest that the checkpoints carry.
@@ -282,7 +285,15 @@ int run_train(TrainCliOptions o, const std::set<std::string>& given) {
         std::tie(train, validation) = cnn::split_validation(data, o.validation_split);
     }
     cnn::Model model = o.resume.empty() ? cnn::Model::from_spec(o.spec, o.seed) : std::move(resumed.model);
-    if (!o.negatives.empty()) {
+    if (o.negatives.empty()) {
+        // Checked again by the Trainer; here the message can name the flag an 11-output model needs.
+        try {
+            cnn::check_model_output(model, train.classes);
+        } catch (const cnn::Error& e) {
+            if (model.classes() != cnn::kNotDigitClass + 1) throw;
+            throw cnn::Error(std::string(e.what()) + " (an eleventh output, \"not a digit\", is learnt with --negatives)");
+        }
+    } else {
         // Drawings that are not a digit, as class 10: training's own part joins the training
         // data, the validation half the validation data (the sets use different fonts).
         if (model.classes() != cnn::kNotDigitClass + 1)
@@ -300,7 +311,7 @@ int run_train(TrainCliOptions o, const std::set<std::string>& given) {
     // Loaded before training so that a bad test file is reported now, not after an hour.
     cnn::Dataset test;
     if (file_exists(o.test_images) && file_exists(o.test_labels)) {
-        test = load_dataset(o.test_images, o.test_labels, model.classes(), cnn::PixelStorage::Bytes);
+        test = load_dataset(o.test_images, o.test_labels, train.classes, cnn::PixelStorage::Bytes);
         cnn::apply_input_preprocessing(input_preprocessing(o), test);
         if (test.shape != model.input_shape())
             throw cnn::Error("the test images are " + test.shape.str() + " but the model expects " +

@@ -42,6 +42,7 @@ Dataset make_dataset(int n, Shape shape, const std::uint8_t* pixels, const std::
     d.images.resize(std::size_t(n) * shape.size());
     std::transform(pixels, pixels + d.images.size(), d.images.begin(), unit);
     d.labels.assign(labels, labels + n);
+    d.classes = classes;
     check_labels(d, classes);
     return d;
 }
@@ -56,6 +57,7 @@ Dataset make_byte_dataset(Shape shape, std::vector<std::uint8_t> pixels, std::ve
     d.shape = shape;
     d.pixels = std::move(pixels);
     d.labels = std::move(labels);
+    d.classes = classes;
     check_labels(d, classes);
     return d;
 }
@@ -67,6 +69,7 @@ Dataset slice(const Dataset& d, int begin, int count) {
     Dataset s;
     s.n = count;
     s.shape = d.shape;
+    s.classes = d.classes;
     const std::size_t sz = d.shape.size();
     const auto copy = [&](const auto& from, auto& to) {
         to.assign(from.begin() + std::ptrdiff_t(std::size_t(begin) * sz),
@@ -86,6 +89,7 @@ Dataset concat(const Dataset& a, const Dataset& b) {
     if (a.n > 0 && b.n > 0 && a.holds_bytes() != b.holds_bytes())
         throw DataError("cannot join data sets held as bytes and as floats");
     Dataset c = a.n > 0 ? a : b;
+    c.classes = std::max(a.classes, b.classes);
     if (a.n == 0 || b.n == 0) return c;
     c.n = a.n + b.n;
     c.images.insert(c.images.end(), b.images.begin(), b.images.end());

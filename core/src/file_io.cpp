@@ -69,6 +69,27 @@ void write_file_atomic(const std::string& path, const std::uint8_t* data, std::s
     }
 }
 
+void check_writable(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0) {
+        if (S_ISDIR(st.st_mode))
+            throw Error("cannot write '" + path + "': it is a directory; give a file name in it");
+        if (!S_ISREG(st.st_mode))
+            throw Error("cannot write '" + path + "': not a regular file (a device, pipe or socket)");
+    }
+    // The very temporary file write_file_atomic makes: where it can be created, renaming it over
+    // path (same directory) works too.
+    const std::string tmp = path + ".tmp";
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        const std::string parent = path.find('/') == std::string::npos ? "." : path.substr(0, path.rfind('/') + 1);
+        throw Error("cannot write '" + path + "': creating a file in '" + parent + "' failed: " +
+                    std::strerror(errno));
+    }
+    ::close(fd);
+    std::remove(tmp.c_str());
+}
+
 std::vector<std::uint8_t> maybe_gunzip(std::vector<std::uint8_t> data, const std::string& what,
                                        std::size_t max_bytes) {
     if (data.size() < 2 || data[0] != 0x1f || data[1] != 0x8b) return data;

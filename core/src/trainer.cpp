@@ -20,6 +20,19 @@ double now_seconds() {
     return duration<double>(steady_clock::now().time_since_epoch()).count();
 }
 
+void check_model_output(const Model& model, int classes) {
+    const Shape out = model.output_shape();
+    const std::string want = std::to_string(classes);
+    if (out.h != 1 || out.w != 1)
+        throw Error("the model's output is " + out.str() + ", but training needs one score per class: a vector of " +
+                    want + " for data with " + want + " classes; end the spec with '... | flatten | dense " +
+                    want + "'");
+    if (out.c != classes)
+        throw Error("the model has " + std::to_string(out.c) + " outputs but the data has " + want +
+                    " classes; its last layer must give " + want + ", e.g. end the spec with '... | dense " + want +
+                    "'");
+}
+
 Trainer::Trainer(Model& model, const Dataset& train, const Dataset* validation, TrainOptions options,
                  ThreadPool* pool)
     : model_(model), opt_(std::move(options)), pool_(pool), rng_(opt_.seed) {
@@ -33,6 +46,20 @@ Trainer::Trainer(Model& model, const Dataset& train, const Dataset* validation, 
     if (train.shape != model.input_shape())
         throw Error("the data has images of " + train.shape.str() + " but the model expects " +
                     model.input_shape().str());
+    if (validation && validation->n > 0 && validation->shape != train.shape)
+        throw Error("the validation images are " + validation->shape.str() + " but the training images are " +
+                    train.shape.str());
+    const int classes = std::max(train.classes, validation ? validation->classes : 0);
+    check_model_output(model, classes);
+    for (const Dataset* d : {&train, validation}) {
+        if (!d) continue;
+        for (int i = 0; i < d->n; ++i)
+            if (d->labels[std::size_t(i)] >= classes)
+                throw Error(std::string(d == &train ? "training" : "validation") + " label " +
+                            std::to_string(d->labels[std::size_t(i)]) + " of sample " + std::to_string(i) +
+                            " is out of range for " + std::to_string(classes) + " classes");
+    }
+    if (!opt_.checkpoint_path.empty()) check_writable(opt_.checkpoint_path);
     if (validation) {
         train_ = &train;
         val_ = validation->n > 0 ? validation : nullptr;

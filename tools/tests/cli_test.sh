@@ -262,6 +262,50 @@ onnx)
     expect_user_error "ONNX file is corrupt"
     ;;
 
+train_refused)
+    # A model that cannot learn the labels is refused before the first batch: the message says
+    # what to end the spec with, the exit status is 1 and nothing is written.
+    dir=$work/refused
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    nothing_written() {
+        if grep -qF "Epoch 1/" <<<"$out$err"; then fail "training started"; fi
+        [ -z "$(ls -A "$dir")" ] || fail "a refused run wrote files: $(ls -A "$dir")"
+    }
+    run train "${train_args[@]}" --spec "conv 32 k4" --epochs 1 -o "$dir/x.dcnn"
+    expect_user_error "the model's output is 25x25x32, but training needs one score per class: a vector of 10"
+    expect_err "end the spec with '... | flatten | dense 10'"
+    nothing_written
+    run train "${train_args[@]}" --spec "input 28x28x1 | flatten | dense 5" --epochs 1 -o "$dir/x.dcnn"
+    expect_user_error "the model has 5 outputs but the data has 10 classes"
+    expect_err "'... | dense 10'"
+    nothing_written
+    # An eleventh output ("not a digit") needs the negatives to learn it.
+    run train "${train_args[@]}" --spec "input 28x28x1 | flatten | dense 11" --epochs 1 -o "$dir/x.dcnn"
+    expect_user_error "the model has 11 outputs but the data has 10 classes"
+    expect_err "is learnt with --negatives"
+    nothing_written
+    ;;
+
+train_unwritable)
+    # An output that cannot be written is refused before training, not at the first checkpoint.
+    dir=$work/unwritable
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    small=(--spec "input 28x28x1 | flatten | dense 10" --epochs 1)
+    run train "${train_args[@]}" "${small[@]}" -o "$dir"
+    expect_user_error "cannot write '$dir': it is a directory"
+    if grep -qF "Epoch 1/" <<<"$out$err"; then fail "training started"; fi
+    # /proc takes no new files, even from root (a chmod'ed folder would not stop root).
+    run train "${train_args[@]}" "${small[@]}" -o /proc/digit-cnn-test.dcnn
+    expect_user_error "cannot write '/proc/digit-cnn-test.dcnn': creating a file in '/proc/' failed"
+    if grep -qF "Epoch 1/" <<<"$out$err"; then fail "training started"; fi
+    # A folder that cannot be made (its parent is a file).
+    run train "${train_args[@]}" "${small[@]}" -o "$data/train-labels.idx/x.dcnn"
+    expect_user_error "cannot create directory '$data/train-labels.idx'"
+    [ -z "$(ls -A "$dir")" ] || fail "a refused run wrote files: $(ls -A "$dir")"
+    ;;
+
 deskew)
     # --deskew trains on deskewed digits and says so in the weights; evaluate and predict follow.
     dmodel=$work/deskew/deskewed.dcnn

@@ -16,7 +16,10 @@ struct Dataset {
     Shape shape{28, 28, 1};
     std::vector<float> images;         // n * shape.size(), NHWC; empty when held as bytes
     std::vector<std::uint8_t> pixels;  // n * shape.size(), NHWC, when held as bytes; else empty
-    std::vector<std::uint8_t> labels;  // n
+    std::vector<std::uint8_t> labels;  // n, each in 0..classes-1
+    // How many classes the labels are drawn from (not all need occur): a model trained on the
+    // data must output exactly this many scores (Trainer checks).
+    int classes = 10;
 
     bool holds_bytes() const { return images.empty() && !pixels.empty(); }
     // Image i as floats; float storage only (throws Error otherwise: use copy_images).
@@ -27,7 +30,7 @@ struct Dataset {
 
 enum class PixelStorage { Floats, Bytes };
 
-// Images 0..255 to [0, 1]; throws DataError if a label >= classes.
+// Images 0..255 to [0, 1], with `classes` classes; throws DataError if a label >= classes.
 Dataset make_dataset(int n, Shape shape, const std::uint8_t* pixels, const std::uint8_t* labels,
                      int classes = 10);
 // Byte storage that takes over `pixels` (n * shape.size() bytes) without copying them; throws
@@ -35,10 +38,11 @@ Dataset make_dataset(int n, Shape shape, const std::uint8_t* pixels, const std::
 Dataset make_byte_dataset(Shape shape, std::vector<std::uint8_t> pixels, std::vector<std::uint8_t> labels,
                           int classes = 10);
 
-// The rows of a followed by the rows of b. Throws DataError if their shapes or storage differ.
+// The rows of a followed by the rows of b, with the larger class count of the two (digits joined
+// with "not a digit" samples have 11). Throws DataError if their shapes or storage differ.
 Dataset concat(const Dataset& a, const Dataset& b);
 
-// Rows [begin, begin + count), in the same storage.
+// Rows [begin, begin + count), in the same storage and with the same class count.
 Dataset slice(const Dataset& d, int begin, int count);
 
 // Keras validation_split: the last `fraction` of the samples (before any shuffling) become the

@@ -20,6 +20,10 @@ void write_file_atomic(const std::string& path, const std::uint8_t* data, std::s
 inline void write_file_atomic(const std::string& path, const std::string& text) {
     write_file_atomic(path, reinterpret_cast<const std::uint8_t*>(text.data()), text.size());
 }
+// Throws Error, naming the path and the reason, unless write_file_atomic(path, ...) can succeed
+// as far as can be told now: path must not be a directory or a device, and a temporary file must
+// be creatable beside it (created and removed). For long jobs, to fail before the work.
+void check_writable(const std::string& path);
 
 // Decompresses gzip data if it starts with the gzip magic, else returns it unchanged. Several
 // concatenated gzip members (as `cat a.gz b.gz` makes) decompress to their concatenation. Throws

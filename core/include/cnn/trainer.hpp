@@ -96,7 +96,9 @@ struct TrainCallbacks {
 class Trainer {
 public:
     // With validation == nullptr the last options.validation_split of `train` is held out.
-    // The datasets must outlive the trainer.
+    // The datasets must outlive the trainer. Throws Error before any training if the options,
+    // the data or the model's output (check_model_output) do not fit, or if
+    // options.checkpoint_path cannot be written (check_writable).
     Trainer(Model& model, const Dataset& train, const Dataset* validation, TrainOptions options,
             ThreadPool* pool = nullptr);
     ~Trainer();
@@ -148,6 +150,12 @@ private:
     bool done_ = false;
     mutable std::string data_checksums_;  // of train and validation data, computed on first use
 };
+
+// Throws Error unless the model outputs one score per class: a vector of exactly `classes`
+// values (e.g. a model ending in conv maps, or in 'dense 5' for 10 classes, is refused, and the
+// message says what to end the spec with). Trainer's constructor calls it with the data's class
+// count; front ends may call it earlier.
+void check_model_output(const Model& model, int classes);
 
 // Runs a Trainer to the end.
 History fit(Model& model, const Dataset& train, const Dataset* validation,
