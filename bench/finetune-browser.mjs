@@ -11,6 +11,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { launchChromium } from '../scripts/chromium.mjs';
@@ -41,8 +42,11 @@ const median = (v) => {
 
 // The first k MNIST test digits as an IDX pair for the CLI, and as bytes for the page.
 function examples(k) {
-  const read = (name) => execFileSync('gzip', ['-dc', path.join(ROOT, 'data/mnist', name)], { maxBuffer: 1 << 26 });
-  const images = read('t10k-images-idx3-ubyte.gz'), labels = read('t10k-labels-idx1-ubyte.gz');
+  const read = (name) => {
+    const plain = path.join(ROOT, 'data/mnist', name);
+    return fs.existsSync(plain) ? fs.readFileSync(plain) : zlib.gunzipSync(fs.readFileSync(`${plain}.gz`));
+  };
+  const images = read('t10k-images-idx3-ubyte'), labels = read('t10k-labels-idx1-ubyte');
   const pixels = images.subarray(16, 16 + k * 784), labs = labels.subarray(8, 8 + k);
   const header = (magic, dims) => {
     const b = Buffer.alloc(4 + 4 * dims.length);
@@ -65,7 +69,7 @@ function native(model, ex) {
 
 async function main() {
   const o = parseArgs(process.argv.slice(2));
-  for (const f of [CLI, path.join(ROOT, 'build/wasm-mt/wasm/digit_cnn_mt.wasm'), path.join(ROOT, 'data/mnist/t10k-images-idx3-ubyte.gz')])
+  for (const f of [CLI, path.join(ROOT, 'build/wasm-mt/wasm/digit_cnn_mt.wasm'), path.join(ROOT, 'data/mnist')])
     if (!fs.existsSync(f)) throw new Error(`${f} is missing (build-wasm.sh, cmake --build --preset native, get-mnist.sh)`);
   const { server, url } = await startServer({ port: 0 });
   const browser = await launchChromium();

@@ -31,6 +31,17 @@ function storageError(e) {
   return new Error(`the browser's storage refused: ${e?.message || e?.name || e}`);
 }
 
+// Aborts a transaction that failed part-way, so that none of its writes stay; returns the error
+// to throw.
+function abandon(tx, e) {
+  try {
+    tx.abort();
+  } catch {
+    // already finished or aborted
+  }
+  return storageError(e);
+}
+
 function open() {
   if (!self.indexedDB) return Promise.reject(new Error('this browser has no IndexedDB (a private window?)'));
   dbPromise ??= new Promise((resolve, reject) => {
@@ -68,13 +79,7 @@ export async function saveModel(meta, bytes) {
     await done(tx);
     return { ...record, id };
   } catch (e) {
-    // Nothing of this model stays behind (no metadata without weights).
-    try {
-      tx.abort();
-    } catch {
-      // already finished or aborted
-    }
-    throw storageError(e);
+    throw abandon(tx, e);  // nothing of this model stays behind (no metadata without weights)
   }
 }
 
@@ -148,12 +153,7 @@ export async function addExamples(list) {
     await done(tx);
     return list.map((e, i) => ({ ...e, id: ids[i] }));
   } catch (e) {
-    try {
-      tx.abort();
-    } catch {
-      // already finished or aborted
-    }
-    throw storageError(e);
+    throw abandon(tx, e);
   }
 }
 
