@@ -160,6 +160,7 @@ export class YourDigits {
       this.showError('');
       this.status(`Loaded <b>${list.length}</b> digits from ${files.map((f) => f.name).join(' and ')}.`);
     } catch (e) {
+      this.status('');
       this.showError(`Those files cannot be used: ${e.message.replace(/\.?$/, '.')} Your digits are unchanged.`);
     }
     this.render();
