@@ -8,6 +8,7 @@
 #include "cnn/float_text.hpp"
 #include "cnn/loss.hpp"
 #include "cnn/lr_schedule.hpp"
+#include "cnn/metrics.hpp"
 #include "cnn/optimizer.hpp"
 #include "cnn/trainer.hpp"
 
@@ -27,27 +28,13 @@ void check_data(const Model& model, const Dataset& d, const char* what) {
                         " classes");
 }
 
-// The class the model reads for each sample, in inference mode.
-std::vector<int> predictions(Model& model, const Dataset& d, ThreadPool* pool) {
-    const int k = model.classes();
-    std::vector<float> images(std::size_t(d.n) * d.shape.size());
-    d.copy_images(0, d.n, images.data());
-    std::vector<float> probs(std::size_t(d.n) * k);
-    model.predict(images.data(), d.n, probs.data(), pool);
-    std::vector<int> out(std::size_t(d.n));
-    for (int i = 0; i < d.n; ++i) {
-        const float* p = probs.data() + std::size_t(i) * k;
-        out[std::size_t(i)] = int(std::max_element(p, p + k) - p);
-    }
-    return out;
-}
-
-int count_right(const std::vector<int>& predicted, const Dataset& d) {
+// How many of the examples the model reads right (inference mode).
+int count_right(Model& model, const Dataset& d, ThreadPool* pool) {
+    const Evaluation ev = evaluate(model, d, pool);
     int right = 0;
-    for (int i = 0; i < d.n; ++i) right += predicted[std::size_t(i)] == d.labels[std::size_t(i)];
+    for (int c = 0; c < ev.classes; ++c) right += ev.count(c, c);
     return right;
 }
-
 
 // The values of every non-trainable parameter (running statistics), in params() order.
 std::vector<float> saved_statistics(Model& model) {
@@ -128,8 +115,7 @@ FineTuneResult fine_tune(Model& model, const Dataset& examples, const Dataset& r
     const std::vector<float> statistics = saved_statistics(model);
     FineTuneResult result;
     const std::size_t head = o.head_only ? head_start(model) : 0;
-    const std::vector<int> before = predictions(model, examples, pool);
-    result.examples_right_before = count_right(before, examples);
+    result.examples_right_before = count_right(model, examples, pool);
 
     // The user's share of a batch; the whole batch when there is nothing to replay.
     const int mine = replay.n > 0 ? o.examples_per_batch : o.batch_size;
@@ -185,7 +171,7 @@ FineTuneResult fine_tune(Model& model, const Dataset& examples, const Dataset& r
         }
     }
     if (o.keep_statistics) restore_statistics(model, statistics);
-    result.examples_right_after = count_right(predictions(model, examples, pool), examples);
+    result.examples_right_after = count_right(model, examples, pool);
     result.seconds = now_seconds() - start;
     return result;
 }
