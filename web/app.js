@@ -305,7 +305,7 @@ async function startTrainer(threads) {
     t.threads = info.threads;
     return t;
   } catch (e) {
-    t.worker.terminate();
+    t.terminate();
     if (threads > 1) {
       console.warn(`digit-cnn: ${e.message}; training on one thread`);
       return startTrainer(1);

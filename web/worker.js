@@ -1,18 +1,15 @@
 // The Web Worker that owns a wasm module and one cnn Session. The page runs two of them: one
 // answers drawing predictions, the other trains, so that predictions never wait for a batch.
 //
-// Protocol: {id, op, args} -> {id, ok: true, result} | {id, ok: false, error}; unsolicited
+// Protocol (rpc.js): {id, op, args} -> {id, ok: true, result} | {id, ok: false, error}; unsolicited
 // {event, data} messages report data download and training progress.
 import { fetchMnist } from './data.js';
+import { emit, serve } from './rpc.js';
 
 let M = null;        // the wasm module (for its free functions)
 let session = null;
 let training = null;  // {stopRequested} while a training loop runs
 let dataCounts = null;  // {train, test, rows, cols} once MNIST is loaded
-
-function emit(event, data, transfer = []) {
-  self.postMessage({ event, data }, transfer);
-}
 
 // Lets queued messages (e.g. "stopTraining") run between training steps. A MessageChannel hop
 // avoids the 4 ms clamp of nested setTimeout.
@@ -299,18 +296,8 @@ const handlers = {
   },
 };
 
-
-self.onmessage = async (e) => {
-  const { id, op, args } = e.data;
-  try {
-    const handler = handlers[op];
-    if (!handler) throw new Error(`unknown operation ${op}`);
+serve(handlers, {
+  check(op) {
     if (!session && op !== 'init') throw new Error('the wasm module is not initialised');
-    let out = await handler(args ?? {});
-    if (!(out && typeof out === 'object' && 'result' in out && 'transfer' in out))
-      out = { result: out, transfer: [] };
-    self.postMessage({ id, ok: true, result: out.result }, out.transfer);
-  } catch (err) {
-    self.postMessage({ id, ok: false, error: err instanceof Error ? err.message : String(err) });
-  }
-};
+  },
+});

@@ -1,6 +1,6 @@
 // The bench page: hosts one worker per contender and exposes `window.bench` for the driver
 // (bench/browser-bench.mjs), which decides what runs when (rounds that interleave ours and peer).
-import { WorkerClient } from './worker-protocol.js';
+import { WorkerClient } from '/web/rpc.js';
 
 // Contender name -> its worker. Our modules run in module workers as in the page (web/worker.js);
 // TF.js in classic workers (see tfjs-worker.js); ONNX Runtime Web in module workers (ort-worker.js).

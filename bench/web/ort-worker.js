@@ -9,7 +9,7 @@
 // Inference only: the onnxruntime-web package has no training API, so there is no training or
 // training-memory measurement for this peer.
 import * as ort from '/ort/ort.wasm.min.mjs';
-import { serve } from './worker-protocol.js';
+import { serve } from '/web/rpc.js';
 import { timeEach } from './timing.js';
 
 const THREADS = Number(new URL(self.location.href).searchParams.get('threads') ?? 1);

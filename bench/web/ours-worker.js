@@ -1,7 +1,7 @@
 // Our side of the browser bench: one wasm module and one Session, driven through the same JS API
 // as the page's worker (web/worker.js): predict() for inference, startTraining() + trainStep()
 // for training. ?module=st loads digit_cnn.js, ?module=mt the pthreads build digit_cnn_mt.js.
-import { serve } from './worker-protocol.js';
+import { serve } from '/web/rpc.js';
 import { timeEach } from './timing.js';
 
 const BATCH = 64;

@@ -12,6 +12,7 @@
 //   /onnx/         build/bench/                              seed.onnx, exported by browser-bench.mjs
 //   /data/mnist/   data/mnist/                               MNIST IDX files
 //   /weights/      weights/                                  seed.dcnn and improved.dcnn, if present
+//   /web/          web/                                      rpc.js, the worker protocol shared with the page
 //
 // scripts/serve.mjs always serves web/ at "/", so it cannot serve this page. Like it, this sends
 // COOP/COEP so the page is cross-origin isolated (SharedArrayBuffer: threaded wasm for both sides).
@@ -36,6 +37,7 @@ function routes(wasmDirs) {
       ['/onnx/', ['build/bench']],
       ['/data/mnist/', ['data/mnist']],
       ['/weights/', ['weights']],
+      ['/web/', ['web']],
       ['/', ['bench/web']],
     ].map(([prefix, dirs]) => [prefix, dirs.map((d) => path.join(ROOT, d))]),
   ];

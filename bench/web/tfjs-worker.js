@@ -45,9 +45,9 @@ function predictOne() {
 }
 
 let timeEach = null;
-Promise.all([import('./worker-protocol.js'), import('./timing.js')]).then(([protocol, timing]) => {
+Promise.all([import('/web/rpc.js'), import('./timing.js')]).then(([protocol, timing]) => {
   timeEach = timing.timeEach;
-  protocol.serve(handlers, early);
+  protocol.serve(handlers, { early });
 });
 
 const handlers = {
