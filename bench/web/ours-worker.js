@@ -123,8 +123,21 @@ serve({
     return timeEach(() => session.predict(noise), { warmup, calls });
   },
 
-  // Batch-1 latency of the page's default model (the improved one: batch norm, three conv blocks),
-  // with its shipped weights (initial weights if weights/improved.dcnn is missing).
+  // Batch-1 latency of a shipped model, weights/<file> (the model comes from the file's spec).
+  async inferShipped({ file, warmup, calls }) {
+    const s = new M.Session();
+    try {
+      const weights = await loadShipped(s, file);
+      if (!weights.startsWith('weights/')) throw new Error(`weights/${file} not found`);
+      return { ...(await timeEach(cycling(s), { warmup, calls })), params: s.paramCount(), layers: s.summary(),
+        weights };
+    } finally {
+      s.delete();
+    }
+  },
+
+  // Batch-1 latency of the improved model (batch norm, three conv blocks), with its shipped weights
+  // (initial weights if weights/improved.dcnn is missing).
   async inferImproved({ warmup, calls }) {
     const s = new M.Session();
     try {
