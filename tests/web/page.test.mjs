@@ -67,6 +67,12 @@ async function modelError(page) {
   return page.textContent('#model-error');
 }
 
+// The parameter count a shipped model's manifest records, as the page prints it ("159,730").
+function manifestParams(name) {
+  const manifest = JSON.parse(fs.readFileSync(path.join(ROOT, 'weights', `${name}.json`), 'utf8'));
+  return manifest.parameters.toLocaleString('en-US');
+}
+
 test('the page loads without errors, serves wasm properly and prompts for a digit', async () => {
   const page = await openPage(browser, url);
   assert.equal(await page.getAttribute('#model-badge', 'data-state'), 'ready');
@@ -183,7 +189,7 @@ test('the robust model opens by default; robust-nd, improved and seed are one cl
   const page = await openPage(browser, url);
   const pressed = () => page.$$eval('[data-pretrained]', (cs) => cs.filter((c) => c.getAttribute('aria-pressed') === 'true').map((c) => c.dataset.pretrained));
   assert.match(await page.textContent('#model-source'), /^pretrained: robust(?!-)/);
-  assert.equal(await page.textContent('#model-params'), '243,466');
+  assert.equal(await page.textContent('#model-params'), manifestParams('robust'));
   assert.match(await page.textContent('#model-accuracy'), /^99\.\d+%$/);
   assert.deepEqual(await pressed(), ['robust']);
   const idx = mnist.labels.indexOf(4);
@@ -194,7 +200,7 @@ test('the robust model opens by default; robust-nd, improved and seed are one cl
 
   await page.click('[data-pretrained="robust-nd"]');
   await page.waitForFunction(() => document.getElementById('model-source').textContent.startsWith('pretrained: robust-nd'));
-  assert.equal(await page.textContent('#model-params'), '243,595');  // the robust model's + one output
+  assert.equal(await page.textContent('#model-params'), manifestParams('robust-nd'));
   // MNIST test accuracy with ten outputs of eleven: a digit read as "not a digit" counts as wrong.
   assert.match(await page.textContent('#model-accuracy'), /^9[89]\.\d+%$/);
   assert.deepEqual(await pressed(), ['robust-nd']);
