@@ -3,7 +3,7 @@
 
 #include "cnn/base/error.hpp"
 #include "cnn/io/checkpoint.hpp"
-#include "cnn/io/file_io.hpp"
+#include "cnn/io/crc32.hpp"
 #include "targets.hpp"
 
 namespace cnn_fuzz {

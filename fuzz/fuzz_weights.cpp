@@ -3,7 +3,7 @@
 #include <vector>
 
 #include "cnn/base/error.hpp"
-#include "cnn/io/file_io.hpp"
+#include "cnn/io/crc32.hpp"
 #include "cnn/io/weights_io.hpp"
 #include "targets.hpp"
 

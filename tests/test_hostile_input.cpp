@@ -14,6 +14,7 @@
 #include "cnn/base/float_text.hpp"
 #include "cnn/image/input_preprocessing.hpp"
 #include "cnn/image/preprocess.hpp"
+#include "cnn/io/crc32.hpp"
 #include "cnn/io/file_io.hpp"
 #include "cnn/io/idx.hpp"
 #include "cnn/io/weights_io.hpp"

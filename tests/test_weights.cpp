@@ -7,7 +7,7 @@
 #include <limits>
 
 #include "cnn/base/error.hpp"
-#include "cnn/io/file_io.hpp"
+#include "cnn/io/crc32.hpp"
 #include "cnn/io/weights_io.hpp"
 
 using namespace cnn;

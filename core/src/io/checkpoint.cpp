@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "cnn/base/error.hpp"
+#include "cnn/io/crc32.hpp"
 #include "cnn/io/file_io.hpp"
 #include "cnn/io/weights_io.hpp"
 #include "io/byte_io.hpp"

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "cnn/base/error.hpp"
+#include "cnn/io/crc32.hpp"
 #include "cnn/io/file_io.hpp"
 #include "io/byte_io.hpp"
 

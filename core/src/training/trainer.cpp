@@ -8,6 +8,7 @@
 
 #include "cnn/base/error.hpp"
 #include "cnn/base/float_text.hpp"
+#include "cnn/io/crc32.hpp"
 #include "cnn/io/file_io.hpp"
 #include "cnn/io/weights_io.hpp"
 #include "cnn/model/loss.hpp"

@@ -32,7 +32,4 @@ void check_writable(const std::string& path);
 std::vector<std::uint8_t> maybe_gunzip(std::vector<std::uint8_t> data, const std::string& what,
                                        std::size_t max_bytes = kMaxFileBytes);
 
-// CRC-32 (IEEE 802.3, as zlib's crc32).
-std::uint32_t crc32(const std::uint8_t* data, std::size_t size, std::uint32_t crc = 0);
-
 }  // namespace cnn
