@@ -3,10 +3,10 @@
 
 #include <cmath>
 
+#include "cnn/base/json_field.hpp"
 #include "cnn/image/deskew.hpp"
 #include "cnn/image/input_preprocessing.hpp"
 #include "cnn/image/pen.hpp"
-#include "cnn/io/json_field.hpp"
 #include "cnn/io/weights_io.hpp"
 
 using namespace cnn;

@@ -4,8 +4,8 @@
 #include <cmath>
 
 #include "cnn/base/error.hpp"
+#include "cnn/base/json_field.hpp"
 #include "cnn/image/deskew.hpp"
-#include "cnn/io/json_field.hpp"
 
 namespace cnn {
 

@@ -7,7 +7,7 @@
 #include <sstream>
 
 #include "cnn/base/error.hpp"
-#include "cnn/io/json_field.hpp"
+#include "cnn/base/json_field.hpp"
 
 namespace cnn {
 

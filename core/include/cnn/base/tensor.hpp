@@ -1,5 +1,5 @@
 // cnn/base/: what every part of the core uses: shapes and tensors (this file), the data set
-// container, errors, the seeded RNG, the thread pool and floats as exact text.
+// container, errors, the seeded RNG, the thread pool, floats as exact text, JSON fields.
 //
 // Shapes and batch tensors. One layout for the whole core: NHWC, row-major.
 // Element (n, y, x, c) of a tensor with per-sample shape {h, w, c} lives at

@@ -1,5 +1,5 @@
 // cnn/io/: every file format: weights (this file), checkpoints, model files, IDX, ONNX, and
-// the plumbing they share (atomic whole-file I/O, CRC-32, a JSON field reader).
+// the plumbing they share (atomic whole-file I/O, gzip, CRC-32).
 //
 // The weights file: binary, little-endian, versioned, self-describing.
 //

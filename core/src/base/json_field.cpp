@@ -1,4 +1,4 @@
-#include "cnn/io/json_field.hpp"
+#include "cnn/base/json_field.hpp"
 
 #include <cctype>
 #include <cstdint>
