@@ -19,14 +19,14 @@
 
 #include <Eigen/Core>
 
-#include "cnn/error.hpp"
-#include "cnn/idx.hpp"
-#include "cnn/loss.hpp"
-#include "cnn/model.hpp"
-#include "cnn/optimizer.hpp"
-#include "cnn/spec.hpp"
-#include "cnn/trainer.hpp"
-#include "cnn/weights_io.hpp"
+#include "cnn/base/error.hpp"
+#include "cnn/io/idx.hpp"
+#include "cnn/io/weights_io.hpp"
+#include "cnn/model/loss.hpp"
+#include "cnn/model/model.hpp"
+#include "cnn/model/spec.hpp"
+#include "cnn/training/optimizer.hpp"
+#include "cnn/training/trainer.hpp"
 
 using namespace cnn;
 

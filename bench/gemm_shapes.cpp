@@ -6,15 +6,15 @@
 // The same file measures the browser's kernel under Node (V8 TurboFan; --no-liftoff so that the
 // short run is not timed in the baseline compiler):
 //   NODE_PATH=/usr/share/nodejs emcc -O3 -msimd128 -ffp-contract=off -std=c++17 -Icore/include
-//       -Icore/src -I/usr/include/eigen3 bench/gemm_shapes.cpp core/src/gemm.cpp
-//       core/src/gemm_simd4.cpp -o /tmp/gemm.js -s ENVIRONMENT=node -s ALLOW_MEMORY_GROWTH=1
+//       -Icore/src -I/usr/include/eigen3 bench/gemm_shapes.cpp core/src/kernels/gemm.cpp
+//       core/src/kernels/gemm_simd4.cpp -o /tmp/gemm.js -s ENVIRONMENT=node -s ALLOW_MEMORY_GROWTH=1
 //   node --no-experimental-fetch --no-liftoff /tmp/gemm.js own
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <vector>
 
-#include "cnn/gemm.hpp"
+#include "cnn/kernels/gemm.hpp"
 using namespace cnn;
 
 namespace {

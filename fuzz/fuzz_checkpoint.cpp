@@ -1,9 +1,9 @@
 #include <memory>
 #include <vector>
 
-#include "cnn/checkpoint.hpp"
-#include "cnn/error.hpp"
-#include "cnn/file_io.hpp"
+#include "cnn/base/error.hpp"
+#include "cnn/io/checkpoint.hpp"
+#include "cnn/io/crc32.hpp"
 #include "targets.hpp"
 
 namespace cnn_fuzz {

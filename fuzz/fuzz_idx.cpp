@@ -1,9 +1,9 @@
 #include <vector>
 
-#include "cnn/dataset.hpp"
-#include "cnn/error.hpp"
-#include "cnn/file_io.hpp"
-#include "cnn/idx.hpp"
+#include "cnn/base/dataset.hpp"
+#include "cnn/base/error.hpp"
+#include "cnn/io/file_io.hpp"
+#include "cnn/io/idx.hpp"
 #include "targets.hpp"
 
 namespace cnn_fuzz {

@@ -1,8 +1,8 @@
 #include <string>
 #include <vector>
 
-#include "cnn/error.hpp"
-#include "cnn/onnx.hpp"
+#include "cnn/base/error.hpp"
+#include "cnn/io/onnx.hpp"
 #include "targets.hpp"
 
 namespace cnn_fuzz {

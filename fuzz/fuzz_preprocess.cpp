@@ -3,10 +3,10 @@
 #include <cstring>
 #include <vector>
 
-#include "cnn/error.hpp"
-#include "cnn/drawing.hpp"
-#include "cnn/preprocess.hpp"
-#include "cnn/skeleton.hpp"
+#include "cnn/base/error.hpp"
+#include "cnn/image/drawing.hpp"
+#include "cnn/image/preprocess.hpp"
+#include "cnn/image/skeleton.hpp"
 #include "targets.hpp"
 
 namespace cnn_fuzz {

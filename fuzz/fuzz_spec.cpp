@@ -3,12 +3,12 @@
 #include <string>
 #include <vector>
 
-#include "cnn/conv2d.hpp"
-#include "cnn/dense.hpp"
-#include "cnn/error.hpp"
-#include "cnn/loss.hpp"
-#include "cnn/model.hpp"
-#include "cnn/spec.hpp"
+#include "cnn/base/error.hpp"
+#include "cnn/layers/conv2d.hpp"
+#include "cnn/layers/dense.hpp"
+#include "cnn/model/loss.hpp"
+#include "cnn/model/model.hpp"
+#include "cnn/model/spec.hpp"
 #include "targets.hpp"
 
 namespace cnn_fuzz {

@@ -2,9 +2,9 @@
 #include <string>
 #include <vector>
 
-#include "cnn/error.hpp"
-#include "cnn/file_io.hpp"
-#include "cnn/weights_io.hpp"
+#include "cnn/base/error.hpp"
+#include "cnn/io/crc32.hpp"
+#include "cnn/io/weights_io.hpp"
 #include "targets.hpp"
 
 namespace cnn_fuzz {

@@ -11,7 +11,7 @@ APT_PACKAGES=(build-essential cmake libeigen3-dev catch2 zlib1g-dev libcli11-dev
   fonts-bwht fonts-comic-neue fonts-dancingscript fonts-dkg-handwriting fonts-humor-sans fonts-kaushanscript
   fonts-klee fonts-rufscript fonts-sjfonts fonts-tomsontalks fonts-yusei-magic
   # ONNX cross-checks (tests/onnx/): the onnx checker, PyTorch on OpenBLAS (the PyTorch peer of
-  # bench/ too), and onnx.proto, the schema core/src/onnx_schema.hpp follows.
+  # bench/ too), and onnx.proto, the schema core/src/io/onnx_schema.hpp follows.
   python3-onnx python3-torch libopenblas0-pthread libonnx-dev)
 # Node may come from elsewhere (e.g. nodesource); only ask apt for it when it is absent.
 command -v node >/dev/null || APT_PACKAGES+=(nodejs)

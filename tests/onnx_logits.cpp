@@ -6,11 +6,11 @@
 #include <exception>
 #include <string>
 
-#include "cnn/error.hpp"
-#include "cnn/file_io.hpp"
-#include "cnn/idx.hpp"
-#include "cnn/input_preprocessing.hpp"
-#include "cnn/weights_io.hpp"
+#include "cnn/base/error.hpp"
+#include "cnn/image/input_preprocessing.hpp"
+#include "cnn/io/file_io.hpp"
+#include "cnn/io/idx.hpp"
+#include "cnn/io/weights_io.hpp"
 
 namespace {
 void write_floats(const std::string& path, const float* v, std::size_t n) {

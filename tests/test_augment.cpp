@@ -4,8 +4,8 @@
 
 #include <cmath>
 
-#include "cnn/augment.hpp"
-#include "cnn/error.hpp"
+#include "cnn/base/error.hpp"
+#include "cnn/training/augment.hpp"
 #include "test_util.hpp"
 
 using namespace cnn;

@@ -4,14 +4,14 @@
 
 #include <cmath>
 
-#include "cnn/batchnorm.hpp"
-#include "cnn/error.hpp"
-#include "cnn/global_avg_pool.hpp"
-#include "cnn/metrics.hpp"
-#include "cnn/model.hpp"
-#include "cnn/optimizer.hpp"
-#include "cnn/trainer.hpp"
-#include "cnn/weights_io.hpp"
+#include "cnn/base/error.hpp"
+#include "cnn/io/weights_io.hpp"
+#include "cnn/layers/batchnorm.hpp"
+#include "cnn/layers/global_avg_pool.hpp"
+#include "cnn/model/metrics.hpp"
+#include "cnn/model/model.hpp"
+#include "cnn/training/optimizer.hpp"
+#include "cnn/training/trainer.hpp"
 #include "test_util.hpp"
 
 using namespace cnn;

@@ -7,11 +7,11 @@
 #include <cstdio>
 #include <limits>
 
-#include "cnn/checkpoint.hpp"
-#include "cnn/error.hpp"
-#include "cnn/file_io.hpp"
-#include "cnn/trainer.hpp"
-#include "cnn/weights_io.hpp"
+#include "cnn/base/error.hpp"
+#include "cnn/io/checkpoint.hpp"
+#include "cnn/io/file_io.hpp"
+#include "cnn/io/weights_io.hpp"
+#include "cnn/training/trainer.hpp"
 #include "test_util.hpp"
 
 using namespace cnn;

@@ -3,11 +3,11 @@
 
 #include <cmath>
 
-#include "cnn/deskew.hpp"
-#include "cnn/input_preprocessing.hpp"
-#include "cnn/json_field.hpp"
-#include "cnn/pen.hpp"
-#include "cnn/weights_io.hpp"
+#include "cnn/base/json_field.hpp"
+#include "cnn/image/deskew.hpp"
+#include "cnn/image/input_preprocessing.hpp"
+#include "cnn/image/pen.hpp"
+#include "cnn/io/weights_io.hpp"
 
 using namespace cnn;
 

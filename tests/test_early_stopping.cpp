@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "cnn/trainer.hpp"
+#include "cnn/training/trainer.hpp"
 
 using namespace cnn;
 

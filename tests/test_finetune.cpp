@@ -6,14 +6,14 @@
 #include <algorithm>
 #include <cmath>
 
-#include "cnn/conventions.hpp"
-#include "cnn/error.hpp"
-#include "cnn/finetune.hpp"
-#include "cnn/idx.hpp"
-#include "cnn/metrics.hpp"
-#include "cnn/pad.hpp"
-#include "cnn/trainer.hpp"
-#include "cnn/weights_io.hpp"
+#include "cnn/base/error.hpp"
+#include "cnn/image/conventions.hpp"
+#include "cnn/image/pad.hpp"
+#include "cnn/io/idx.hpp"
+#include "cnn/io/weights_io.hpp"
+#include "cnn/model/metrics.hpp"
+#include "cnn/training/finetune.hpp"
+#include "cnn/training/trainer.hpp"
 #include "test_util.hpp"
 
 using namespace cnn;

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "cnn/file_io.hpp"
+#include "cnn/io/file_io.hpp"
 #include "targets.hpp"
 
 namespace fs = std::filesystem;

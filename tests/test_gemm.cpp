@@ -1,4 +1,4 @@
-// The GEMM behind the conv and dense layers (cnn/gemm.hpp). The own kernel is the browser's
+// The GEMM behind the conv and dense layers (cnn/kernels/gemm.hpp). The own kernel is the browser's
 // (compiled natively with vector extensions instead of wasm_simd128, same operations): it must be
 // bit-identical to the plain float loop for every edge size, transpose, start mode and leading
 // dimension, and must not depend on buffer addresses. Eigen's kernel only has to be close.
@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "cnn/gemm.hpp"
-#include "cnn/rng.hpp"
+#include "cnn/base/rng.hpp"
+#include "cnn/kernels/gemm.hpp"
 #include "test_util.hpp"
 
 using namespace cnn;

@@ -9,11 +9,11 @@
 #include <string>
 #include <vector>
 
-#include "cnn/error.hpp"
-#include "cnn/file_io.hpp"
-#include "cnn/loss.hpp"
-#include "cnn/model.hpp"
-#include "cnn/optimizer.hpp"
+#include "cnn/base/error.hpp"
+#include "cnn/io/file_io.hpp"
+#include "cnn/model/loss.hpp"
+#include "cnn/model/model.hpp"
+#include "cnn/training/optimizer.hpp"
 
 using namespace cnn;
 

@@ -1,13 +1,13 @@
 // Finite-difference gradient checks for every layer (one harness for all), away from kinks.
 #include <catch2/catch.hpp>
 
-#include "cnn/conv2d.hpp"
-#include "cnn/dense.hpp"
-#include "cnn/dropout.hpp"
-#include "cnn/flatten.hpp"
-#include "cnn/maxpool2d.hpp"
-#include "cnn/model.hpp"
-#include "cnn/relu.hpp"
+#include "cnn/layers/conv2d.hpp"
+#include "cnn/layers/dense.hpp"
+#include "cnn/layers/dropout.hpp"
+#include "cnn/layers/flatten.hpp"
+#include "cnn/layers/maxpool2d.hpp"
+#include "cnn/layers/relu.hpp"
+#include "cnn/model/model.hpp"
 #include "test_util.hpp"
 
 using namespace cnn;

@@ -5,8 +5,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "cnn/hershey.hpp"
-#include "cnn/pen.hpp"
+#include "cnn/image/pen.hpp"
+#include "hershey.hpp"
 
 using namespace cnn;
 

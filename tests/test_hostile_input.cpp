@@ -10,15 +10,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cnn/error.hpp"
-#include "cnn/file_io.hpp"
-#include "cnn/float_text.hpp"
-#include "cnn/idx.hpp"
+#include "cnn/base/error.hpp"
+#include "cnn/base/float_text.hpp"
+#include "cnn/image/input_preprocessing.hpp"
+#include "cnn/image/preprocess.hpp"
+#include "cnn/io/crc32.hpp"
+#include "cnn/io/file_io.hpp"
+#include "cnn/io/idx.hpp"
+#include "cnn/io/weights_io.hpp"
+#include "cnn/training/optimizer.hpp"
 #include "test_util.hpp"
-#include "cnn/input_preprocessing.hpp"
-#include "cnn/optimizer.hpp"
-#include "cnn/preprocess.hpp"
-#include "cnn/weights_io.hpp"
 
 using namespace cnn;
 using cnn_test::gzip;

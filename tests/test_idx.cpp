@@ -5,9 +5,9 @@
 #include <cstdlib>
 #include <fstream>
 
-#include "cnn/error.hpp"
-#include "cnn/file_io.hpp"
-#include "cnn/idx.hpp"
+#include "cnn/base/error.hpp"
+#include "cnn/io/file_io.hpp"
+#include "cnn/io/idx.hpp"
 #include "test_util.hpp"
 
 using namespace cnn;

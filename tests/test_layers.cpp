@@ -6,14 +6,14 @@
 #include <cstring>
 #include <limits>
 
-#include "cnn/conv2d.hpp"
-#include "cnn/dense.hpp"
-#include "cnn/error.hpp"
-#include "cnn/dropout.hpp"
-#include "cnn/flatten.hpp"
-#include "cnn/gemm.hpp"
-#include "cnn/maxpool2d.hpp"
-#include "cnn/relu.hpp"
+#include "cnn/base/error.hpp"
+#include "cnn/kernels/gemm.hpp"
+#include "cnn/layers/conv2d.hpp"
+#include "cnn/layers/dense.hpp"
+#include "cnn/layers/dropout.hpp"
+#include "cnn/layers/flatten.hpp"
+#include "cnn/layers/maxpool2d.hpp"
+#include "cnn/layers/relu.hpp"
 #include "test_util.hpp"
 
 using namespace cnn;

@@ -3,8 +3,8 @@
 
 #include <cmath>
 
-#include "cnn/loss.hpp"
-#include "cnn/optimizer.hpp"
+#include "cnn/model/loss.hpp"
+#include "cnn/training/optimizer.hpp"
 #include "test_util.hpp"
 
 using namespace cnn;

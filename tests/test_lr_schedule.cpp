@@ -4,10 +4,10 @@
 
 #include <cmath>
 
-#include "cnn/error.hpp"
-#include "cnn/lr_schedule.hpp"
-#include "cnn/metrics.hpp"
-#include "cnn/trainer.hpp"
+#include "cnn/base/error.hpp"
+#include "cnn/model/metrics.hpp"
+#include "cnn/training/lr_schedule.hpp"
+#include "cnn/training/trainer.hpp"
 #include "test_util.hpp"
 
 using namespace cnn;

@@ -1,4 +1,4 @@
-// ONNX export and import (cnn/onnx.hpp): export -> import reproduces spec, weights (bit for bit)
+// ONNX export and import (cnn/io/onnx.hpp): export -> import reproduces spec, weights (bit for bit)
 // and metadata for every layer kind; refusals name the node and op; hostile bytes give errors.
 // Agreement with other implementations (ONNX Runtime, PyTorch, the onnx checker) is checked by
 // tests/onnx/*.sh.
@@ -7,11 +7,11 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "cnn/error.hpp"
-#include "cnn/model_file.hpp"
-#include "cnn/onnx.hpp"
-#include "cnn/rng.hpp"
-#include "cnn/weights_io.hpp"
+#include "cnn/base/error.hpp"
+#include "cnn/base/rng.hpp"
+#include "cnn/io/model_file.hpp"
+#include "cnn/io/onnx.hpp"
+#include "cnn/io/weights_io.hpp"
 
 using namespace cnn;
 

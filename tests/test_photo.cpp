@@ -4,11 +4,11 @@
 
 #include <cmath>
 
-#include "cnn/components.hpp"
-#include "cnn/otsu.hpp"
-#include "cnn/pen.hpp"
-#include "cnn/photo.hpp"
-#include "cnn/rng.hpp"
+#include "cnn/base/rng.hpp"
+#include "cnn/image/components.hpp"
+#include "cnn/image/otsu.hpp"
+#include "cnn/image/pen.hpp"
+#include "cnn/image/photo.hpp"
 
 using namespace cnn;
 

@@ -4,7 +4,7 @@
 
 #include <cmath>
 
-#include "cnn/preprocess.hpp"
+#include "cnn/image/preprocess.hpp"
 
 using namespace cnn;
 

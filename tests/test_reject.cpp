@@ -2,9 +2,9 @@
 
 #include <cmath>
 
-#include "cnn/error.hpp"
-#include "cnn/reject.hpp"
-#include "cnn/rng.hpp"
+#include "cnn/base/error.hpp"
+#include "cnn/base/rng.hpp"
+#include "cnn/model/reject.hpp"
 
 using namespace cnn;
 

@@ -6,8 +6,8 @@
 #include <cstring>
 #include <limits>
 
-#include "cnn/error.hpp"
-#include "cnn/skeleton.hpp"
+#include "cnn/base/error.hpp"
+#include "cnn/image/skeleton.hpp"
 
 using namespace cnn;
 

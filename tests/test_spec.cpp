@@ -1,8 +1,8 @@
 // Model specs: round trip, the seed model's parameter counts, and precise errors.
 #include <catch2/catch.hpp>
 
-#include "cnn/error.hpp"
-#include "cnn/model.hpp"
+#include "cnn/base/error.hpp"
+#include "cnn/model/model.hpp"
 
 using namespace cnn;
 

@@ -4,14 +4,14 @@
 
 #include <cmath>
 
-#include "cnn/augment.hpp"
-#include "cnn/conventions.hpp"
-#include "cnn/drawing.hpp"
-#include "cnn/error.hpp"
-#include "cnn/pad.hpp"
-#include "cnn/redraw.hpp"
-#include "cnn/stroke_width.hpp"
-#include "cnn/style_shift.hpp"
+#include "cnn/base/error.hpp"
+#include "cnn/image/conventions.hpp"
+#include "cnn/image/drawing.hpp"
+#include "cnn/image/pad.hpp"
+#include "cnn/image/redraw.hpp"
+#include "cnn/image/stroke_width.hpp"
+#include "cnn/image/style_shift.hpp"
+#include "cnn/training/augment.hpp"
 
 using namespace cnn;
 

@@ -7,11 +7,11 @@
 #include <fstream>
 #include <tuple>
 
-#include "cnn/error.hpp"
-#include "cnn/idx.hpp"
-#include "cnn/metrics.hpp"
-#include "cnn/trainer.hpp"
-#include "cnn/weights_io.hpp"
+#include "cnn/base/error.hpp"
+#include "cnn/io/idx.hpp"
+#include "cnn/io/weights_io.hpp"
+#include "cnn/model/metrics.hpp"
+#include "cnn/training/trainer.hpp"
 #include "test_util.hpp"
 
 using namespace cnn;

@@ -7,7 +7,7 @@
 #include <catch2/catch.hpp>
 #include <zlib.h>
 
-#include "cnn/loss.hpp"
+#include "cnn/model/loss.hpp"
 
 namespace cnn_test {
 

@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "cnn/dataset.hpp"
-#include "cnn/layer.hpp"
-#include "cnn/model.hpp"
-#include "cnn/rng.hpp"
+#include "cnn/base/dataset.hpp"
+#include "cnn/base/rng.hpp"
+#include "cnn/layers/layer.hpp"
+#include "cnn/model/model.hpp"
 
 namespace cnn_test {
 

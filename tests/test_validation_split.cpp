@@ -4,8 +4,8 @@
 
 #include <vector>
 
-#include "cnn/metrics.hpp"
-#include "cnn/trainer.hpp"
+#include "cnn/model/metrics.hpp"
+#include "cnn/training/trainer.hpp"
 #include "test_util.hpp"
 
 using namespace cnn;

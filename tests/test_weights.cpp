@@ -6,9 +6,9 @@
 #include <fstream>
 #include <limits>
 
-#include "cnn/error.hpp"
-#include "cnn/file_io.hpp"
-#include "cnn/weights_io.hpp"
+#include "cnn/base/error.hpp"
+#include "cnn/io/crc32.hpp"
+#include "cnn/io/weights_io.hpp"
 
 using namespace cnn;
 

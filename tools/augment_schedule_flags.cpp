@@ -3,7 +3,7 @@
 #include <cmath>
 #include <cstdlib>
 
-#include "cnn/error.hpp"
+#include "cnn/base/error.hpp"
 
 namespace tools {
 

@@ -8,7 +8,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include "cnn/trainer.hpp"
+#include "cnn/training/trainer.hpp"
 
 namespace tools {
 

@@ -4,11 +4,11 @@
 #include <iostream>
 #include <system_error>
 
-#include "cnn/error.hpp"
-#include "cnn/file_io.hpp"
-#include "cnn/idx.hpp"
-#include "cnn/onnx.hpp"
-#include "cnn/weights_io.hpp"
+#include "cnn/base/error.hpp"
+#include "cnn/io/file_io.hpp"
+#include "cnn/io/idx.hpp"
+#include "cnn/io/onnx.hpp"
+#include "cnn/io/weights_io.hpp"
 
 namespace fs = std::filesystem;
 

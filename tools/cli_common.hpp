@@ -5,8 +5,8 @@
 
 #include <CLI/CLI.hpp>
 
-#include "cnn/dataset.hpp"
-#include "cnn/model.hpp"
+#include "cnn/base/dataset.hpp"
+#include "cnn/model/model.hpp"
 
 namespace tools {
 

@@ -10,8 +10,8 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_common.hpp"
-#include "cnn/error.hpp"
-#include "cnn/metrics.hpp"
+#include "cnn/base/error.hpp"
+#include "cnn/model/metrics.hpp"
 #include "commands.hpp"
 #include "image_io.hpp"
 #include "model_input.hpp"

@@ -1,13 +1,13 @@
 // `digit-cnn export`: a weights file as JSON (spec, metadata, named tensors) for other tools, or as
-// an ONNX model (cnn/onnx.hpp) for ONNX Runtime and friends.
+// an ONNX model (cnn/io/onnx.hpp) for ONNX Runtime and friends.
 #include <iostream>
 
 #include <nlohmann/json.hpp>
 
 #include "cli_common.hpp"
-#include "cnn/error.hpp"
-#include "cnn/file_io.hpp"
-#include "cnn/onnx.hpp"
+#include "cnn/base/error.hpp"
+#include "cnn/io/file_io.hpp"
+#include "cnn/io/onnx.hpp"
 #include "commands.hpp"
 
 namespace tools {

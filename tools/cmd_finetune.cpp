@@ -8,11 +8,11 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_common.hpp"
-#include "cnn/error.hpp"
-#include "cnn/file_io.hpp"
-#include "cnn/finetune.hpp"
-#include "cnn/metrics.hpp"
-#include "cnn/weights_io.hpp"
+#include "cnn/base/error.hpp"
+#include "cnn/io/file_io.hpp"
+#include "cnn/io/weights_io.hpp"
+#include "cnn/model/metrics.hpp"
+#include "cnn/training/finetune.hpp"
 #include "commands.hpp"
 #include "finetune_flags.hpp"
 #include "model_input.hpp"

@@ -12,11 +12,11 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_common.hpp"
-#include "cnn/conventions.hpp"
-#include "cnn/error.hpp"
-#include "cnn/finetune.hpp"
-#include "cnn/metrics.hpp"
-#include "cnn/pad.hpp"
+#include "cnn/base/error.hpp"
+#include "cnn/image/conventions.hpp"
+#include "cnn/image/pad.hpp"
+#include "cnn/model/metrics.hpp"
+#include "cnn/training/finetune.hpp"
 #include "commands.hpp"
 #include "finetune_flags.hpp"
 #include "model_input.hpp"

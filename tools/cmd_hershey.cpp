@@ -11,8 +11,8 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_common.hpp"
-#include "cnn/error.hpp"
-#include "cnn/file_io.hpp"
+#include "cnn/base/error.hpp"
+#include "cnn/io/file_io.hpp"
 #include "commands.hpp"
 #include "hershey_set.hpp"
 #include "text_format.hpp"

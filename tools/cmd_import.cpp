@@ -2,9 +2,9 @@
 #include <iostream>
 
 #include "cli_common.hpp"
-#include "cnn/file_io.hpp"
-#include "cnn/onnx.hpp"
-#include "cnn/weights_io.hpp"
+#include "cnn/io/file_io.hpp"
+#include "cnn/io/onnx.hpp"
+#include "cnn/io/weights_io.hpp"
 #include "commands.hpp"
 
 namespace tools {

@@ -8,11 +8,11 @@
 #include <iostream>
 
 #include "cli_common.hpp"
-#include "cnn/error.hpp"
-#include "cnn/idx.hpp"
-#include "cnn/input_preprocessing.hpp"
-#include "cnn/loss.hpp"
-#include "cnn/reject.hpp"
+#include "cnn/base/error.hpp"
+#include "cnn/image/input_preprocessing.hpp"
+#include "cnn/io/idx.hpp"
+#include "cnn/model/loss.hpp"
+#include "cnn/model/reject.hpp"
 #include "commands.hpp"
 #include "image_io.hpp"
 #include "model_input.hpp"

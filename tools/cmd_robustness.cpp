@@ -10,10 +10,10 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_common.hpp"
-#include "cnn/error.hpp"
-#include "cnn/input_preprocessing.hpp"
-#include "cnn/metrics.hpp"
-#include "cnn/parallel.hpp"
+#include "cnn/base/error.hpp"
+#include "cnn/base/parallel.hpp"
+#include "cnn/image/input_preprocessing.hpp"
+#include "cnn/model/metrics.hpp"
 #include "commands.hpp"
 #include "model_input.hpp"
 #include "robustness_sets.hpp"

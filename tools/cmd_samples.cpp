@@ -6,8 +6,8 @@
 
 #include "bitmap_font.hpp"
 #include "cli_common.hpp"
-#include "cnn/error.hpp"
-#include "cnn/loss.hpp"
+#include "cnn/base/error.hpp"
+#include "cnn/model/loss.hpp"
 #include "commands.hpp"
 #include "image_io.hpp"
 

@@ -6,8 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_common.hpp"
-#include "cnn/error.hpp"
-#include "cnn/spec.hpp"
+#include "cnn/base/error.hpp"
+#include "cnn/model/spec.hpp"
 #include "commands.hpp"
 #include "text_format.hpp"
 

@@ -4,8 +4,8 @@
 #include <cmath>
 #include <filesystem>
 
-#include "cnn/error.hpp"
-#include "cnn/idx.hpp"
+#include "cnn/base/error.hpp"
+#include "cnn/io/idx.hpp"
 
 namespace tools {
 

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "cnn/dataset.hpp"
-#include "cnn/preprocess.hpp"
+#include "cnn/base/dataset.hpp"
+#include "cnn/image/preprocess.hpp"
 
 namespace tools {
 

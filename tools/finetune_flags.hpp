@@ -6,8 +6,8 @@
 
 #include <CLI/CLI.hpp>
 
-#include "cnn/dataset.hpp"
-#include "cnn/finetune.hpp"
+#include "cnn/base/dataset.hpp"
+#include "cnn/training/finetune.hpp"
 
 namespace tools {
 

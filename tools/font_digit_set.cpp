@@ -1,8 +1,8 @@
 #include "font_digit_set.hpp"
 
-#include "cnn/error.hpp"
-#include "cnn/preprocess.hpp"
-#include "cnn/rng.hpp"
+#include "cnn/base/error.hpp"
+#include "cnn/base/rng.hpp"
+#include "cnn/image/preprocess.hpp"
 #include "font_glyphs.hpp"
 
 namespace tools {

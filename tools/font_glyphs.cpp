@@ -13,7 +13,7 @@
 #include FT_FREETYPE_H
 #include FT_OUTLINE_H
 
-#include "cnn/error.hpp"
+#include "cnn/base/error.hpp"
 #include "ink_topology.hpp"
 
 namespace fs = std::filesystem;

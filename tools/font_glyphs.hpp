@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "cnn/preprocess.hpp"
-#include "cnn/rng.hpp"
+#include "cnn/base/rng.hpp"
+#include "cnn/image/preprocess.hpp"
 
 namespace tools {
 

@@ -6,13 +6,13 @@
 #include <map>
 
 #include "cli_common.hpp"
-#include "cnn/error.hpp"
-#include "cnn/file_io.hpp"
-#include "cnn/hershey.hpp"
-#include "cnn/pad.hpp"
-#include "cnn/pen.hpp"
-#include "cnn/preprocess.hpp"
-#include "cnn/rng.hpp"
+#include "cnn/base/error.hpp"
+#include "cnn/base/rng.hpp"
+#include "cnn/image/pad.hpp"
+#include "cnn/image/pen.hpp"
+#include "cnn/image/preprocess.hpp"
+#include "cnn/io/file_io.hpp"
+#include "hershey.hpp"
 
 namespace fs = std::filesystem;
 

@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "cnn/hershey.hpp"
-#include "cnn/preprocess.hpp"
-#include "cnn/rng.hpp"
+#include "cnn/base/rng.hpp"
+#include "cnn/image/preprocess.hpp"
 #include "digit_set.hpp"
+#include "hershey.hpp"
 
 namespace tools {
 

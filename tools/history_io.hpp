@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cnn/trainer.hpp"
+#include "cnn/training/trainer.hpp"
 
 namespace tools {
 

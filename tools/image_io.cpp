@@ -5,9 +5,9 @@
 #include <stb_image.h>
 #include <stb_image_write.h>
 
-#include "cnn/error.hpp"
-#include "cnn/file_io.hpp"
-#include "cnn/photo.hpp"
+#include "cnn/base/error.hpp"
+#include "cnn/image/photo.hpp"
+#include "cnn/io/file_io.hpp"
 
 namespace tools {
 

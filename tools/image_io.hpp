@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "cnn/preprocess.hpp"
+#include "cnn/image/preprocess.hpp"
 
 namespace tools {
 

@@ -3,7 +3,7 @@
 // much fills loops in; either way the glyph stops being the same digit.
 #pragma once
 
-#include "cnn/preprocess.hpp"
+#include "cnn/image/preprocess.hpp"
 
 namespace tools {
 

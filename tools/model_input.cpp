@@ -2,7 +2,7 @@
 
 #include <map>
 
-#include "cnn/error.hpp"
+#include "cnn/base/error.hpp"
 
 namespace tools {
 

@@ -6,7 +6,7 @@
 
 #include <CLI/CLI.hpp>
 
-#include "cnn/input_preprocessing.hpp"
+#include "cnn/image/input_preprocessing.hpp"
 #include "image_io.hpp"
 
 namespace tools {

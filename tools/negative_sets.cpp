@@ -4,12 +4,12 @@
 #include <cmath>
 #include <filesystem>
 
-#include "cnn/drawing.hpp"
-#include "cnn/error.hpp"
-#include "cnn/pad.hpp"
-#include "cnn/redraw.hpp"
-#include "cnn/reject.hpp"
-#include "cnn/rng.hpp"
+#include "cnn/base/error.hpp"
+#include "cnn/base/rng.hpp"
+#include "cnn/image/drawing.hpp"
+#include "cnn/image/pad.hpp"
+#include "cnn/image/redraw.hpp"
+#include "cnn/model/reject.hpp"
 #include "font_digit_set.hpp"
 #include "font_glyphs.hpp"
 #include "hershey_set.hpp"

@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <string>
 
-#include "cnn/trainer.hpp"
+#include "cnn/training/trainer.hpp"
 
 namespace tools {
 

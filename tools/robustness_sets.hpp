@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "cnn/dataset.hpp"
-#include "cnn/rng.hpp"
+#include "cnn/base/dataset.hpp"
+#include "cnn/base/rng.hpp"
 #include "digit_set.hpp"
 
 namespace tools {

@@ -15,8 +15,8 @@
 
 #include <stb_image_write.h>
 
-#include "cnn/idx.hpp"
-#include "cnn/rng.hpp"
+#include "cnn/base/rng.hpp"
+#include "cnn/io/idx.hpp"
 
 namespace {
 

@@ -6,8 +6,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "cnn/error.hpp"
-#include "cnn/preprocess.hpp"
+#include "cnn/base/error.hpp"
+#include "cnn/image/preprocess.hpp"
 #include "font_digit_set.hpp"
 #include "font_glyphs.hpp"
 #include "ink_topology.hpp"

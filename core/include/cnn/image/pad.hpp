@@ -1,0 +1,36 @@
+// Strokes drawn on a square pad the way the page's canvas draws them (a round pen whose width is
+// a fixed fraction of the pad), so that synthetic drawings go through exactly the path of a real
+// one: pad -> preprocess_digit -> 28x28.
+#pragma once
+
+#include <vector>
+
+#include "cnn/image/pen.hpp"
+#include "cnn/image/preprocess.hpp"
+
+namespace cnn {
+
+// Where and how big a drawing lands on the pad, and the pen it is drawn with.
+struct PadPlacement {
+    int pad = 280;               // pad side in pixels (the page's canvas is 280 CSS pixels)
+    float extent = 0.7f;         // the drawing's longest side as a fraction of the pad
+    float pen = 0.08f;           // pen width as a fraction of the pad (the page's pen)
+    float cx = 0.5f, cy = 0.5f;  // centre of the digit's box, as fractions of the pad
+};
+
+// The bounding box of all points of all strokes (x0 > x1 when there are none).
+struct StrokeBox {
+    float x0 = 1e30f, y0 = 1e30f, x1 = -1e30f, y1 = -1e30f;
+    bool empty() const { return x0 > x1; }
+};
+StrokeBox stroke_box(const std::vector<Stroke>& strokes);
+
+// Scales strokes (in any frame, y down) so the longest side of their box is extent * pad, centres
+// the box at (cx, cy) and draws them. Empty strokes give an empty pad. Throws Error for a pad side
+// outside 8..4096, an extent outside (0, 4] or a pen outside (0, 1].
+GrayImage draw_on_pad(const std::vector<Stroke>& strokes, const PadPlacement& placement);
+
+// draw_on_pad, then the page's preprocessing to a size x size MNIST-like digit (empty if no ink).
+Preprocessed draw_digit(const std::vector<Stroke>& strokes, const PadPlacement& placement, int size = 28);
+
+}  // namespace cnn

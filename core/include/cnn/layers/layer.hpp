@@ -1,0 +1,97 @@
+// cnn/layers/: the layer contract (this file) and every layer, one file each; the spec parser
+// (cnn/model/spec.hpp) builds them by name.
+//
+// The layer contract, written once.
+//
+// A layer maps a batch x (n samples of input_shape) to a batch y (n samples of output_shape).
+//  - build(input, rng) fixes the input shape, allocates parameters and initialises them
+//    (Keras defaults: Glorot-uniform kernels, zero biases). Called once, before anything else.
+//  - forward(x, y, ctx) resizes and fills y. In Mode::Train it may cache what backward needs
+//    (im2col patches, argmax indices, dropout masks); in Mode::Infer it caches nothing useful.
+//  - backward(x, y, dy, dx, ctx) must follow a Train forward on the same x. It ASSIGNS the
+//    parameter gradients (they are not accumulated across calls) and, if dx is non-null,
+//    resizes and assigns dx. The first layer of a model gets dx == nullptr.
+//  - params() lists the layer's tensors. Each layer owns one contiguous value buffer and one
+//    matching gradient buffer; ParamRefs point into them. Non-trainable state (e.g. running
+//    statistics) is listed with trainable == false and no gradient.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cnn/base/parallel.hpp"
+#include "cnn/base/rng.hpp"
+#include "cnn/base/tensor.hpp"
+
+namespace cnn {
+
+enum class Mode { Train, Infer };
+
+// What forward/backward need besides tensors: mode, the RNG (dropout) and the thread pool.
+struct Context {
+    Mode mode = Mode::Infer;
+    Rng* rng = nullptr;          // required in Mode::Train by stochastic layers
+    ThreadPool* pool = nullptr;  // null: run on the calling thread
+};
+
+// A named parameter tensor of a layer (e.g. "conv1.kernel", shape {4, 4, 1, 32}).
+struct ParamRef {
+    std::string name;
+    std::vector<int> shape;
+    float* value = nullptr;
+    float* grad = nullptr;  // null for non-trainable state
+    std::size_t size = 0;
+    bool trainable = true;
+};
+
+class Layer {
+public:
+    virtual ~Layer() = default;
+
+    // The layer's part of the model spec, e.g. "conv 32 k4 same".
+    virtual std::string spec() const = 0;
+    // Short type name used for parameter names and summaries, e.g. "conv", "dense".
+    virtual std::string kind() const = 0;
+    // Output shape for an input shape; throws SpecError if the input does not fit.
+    virtual Shape output_shape(const Shape& input) const = 0;
+
+    virtual void build(const Shape& input, Rng& rng) {
+        input_ = input;
+        (void)rng;
+    }
+    virtual void forward(const Tensor& x, Tensor& y, const Context& ctx) = 0;
+    virtual void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx,
+                          const Context& ctx) = 0;
+    virtual std::vector<ParamRef> params() { return {}; }
+    // Number of parameters this layer would have for an input shape, without allocating them
+    // (lets the spec parser refuse absurd models before building them).
+    virtual std::size_t param_count_for(const Shape& input) const {
+        (void)input;
+        return 0;
+    }
+
+    // Asks the layer to apply a ReLU that follows it inside its own forward/backward (in the GEMM
+    // epilogue, while the output is in cache). Returns false if it cannot; then the model runs
+    // the ReLU layer as usual. After true, forward outputs relu(z) and backward takes the
+    // gradient with respect to that ReLU's output.
+    virtual bool fuse_relu() { return false; }
+
+    // Name given by the model ("conv1", "dense2", ...); prefixes the parameter names.
+    void set_name(std::string name) { name_ = std::move(name); }
+    const std::string& name() const { return name_; }
+    const Shape& input_shape() const { return input_; }
+    std::size_t param_count();
+
+protected:
+    std::string name_;
+    Shape input_{};
+};
+
+using LayerPtr = std::unique_ptr<Layer>;
+
+// Runs fn(task) over the pool if there is one, inline otherwise.
+void run_tasks(const Context& ctx, int tasks, const std::function<void(int)>& fn);
+
+}  // namespace cnn

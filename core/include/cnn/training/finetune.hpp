@@ -1,0 +1,61 @@
+// Teaching a trained model one person's handwriting: a few of their digits (the 28x28 inputs the
+// model saw, with the labels they gave) mixed, in every batch, with replayed training digits, so
+// the model learns the new hand in seconds without forgetting the old ones.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "cnn/base/dataset.hpp"
+#include "cnn/model/model.hpp"
+#include "cnn/training/augment.hpp"
+
+namespace cnn {
+
+struct FineTuneOptions {
+    int steps = 80;              // optimizer steps, one batch each
+    int batch_size = 32;
+    int examples_per_batch = 8;  // of each batch, the user's examples (augmented); the rest replay
+    float learning_rate = 2e-3f; // Adam, fresh moments, cosine decay to zero over the steps
+    bool augment_enabled = true;  // distort the user's examples afresh in every batch
+    AugmentOptions augment{8.0f, 0.1f, 0.15f, 2.0f};  // milder than training: a hand varies little
+    // Keep the base model's running statistics (batch norm): a few hundred mixed batches would
+    // otherwise move them toward the user's examples, which the rest of MNIST then pays for.
+    bool keep_statistics = true;
+    // Only the classifier head (the layers after the last flatten or global average pool) changes:
+    // the features the model learnt from all of MNIST stay as they are, and so does what it
+    // reads with them, while the head learns where the user's digits belong.
+    bool head_only = true;
+    std::uint64_t seed = 1;
+};
+
+// Throws Error naming the first option out of range.
+void validate(const FineTuneOptions& o);
+
+// One line for a model's lineage: "steps 80, batch 32 (8 examples), lr 0.002, augment ..., seed 1".
+std::string describe(const FineTuneOptions& o);
+
+struct FineTuneResult {
+    int steps = 0;                // steps run (fewer than asked if cancelled)
+    bool cancelled = false;
+    double seconds = 0;
+    double first_loss = 0;        // loss of the first and last batch
+    double last_loss = 0;
+    int examples_right_before = 0;  // of the user's examples (unaugmented), read right
+    int examples_right_after = 0;
+};
+
+// Called after every step with (steps done, steps); returning false cancels (the model keeps the
+// weights of the steps done).
+using FineTuneProgress = std::function<bool(int step, int steps, double loss)>;
+
+// Fine-tunes `model` in place on `examples` mixed with `replay` (both of the model's input shape,
+// labels below its output count; replay may be empty, then every batch is the user's). Dropout and
+// batch statistics run in training mode. Deterministic for a seed, whatever the pool's threads.
+// Throws Error for no examples, a shape or label that does not fit, or a diverging loss.
+FineTuneResult fine_tune(Model& model, const Dataset& examples, const Dataset& replay,
+                         const FineTuneOptions& options, ThreadPool* pool = nullptr,
+                         const FineTuneProgress& progress = {});
+
+}  // namespace cnn

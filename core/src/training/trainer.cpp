@@ -1,0 +1,338 @@
+#include "cnn/training/trainer.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+#include "cnn/base/error.hpp"
+#include "cnn/base/float_text.hpp"
+#include "cnn/io/crc32.hpp"
+#include "cnn/io/file_io.hpp"
+#include "cnn/io/weights_io.hpp"
+#include "cnn/model/loss.hpp"
+#include "cnn/model/metrics.hpp"
+
+namespace cnn {
+
+double now_seconds() {
+    using namespace std::chrono;
+    return duration<double>(steady_clock::now().time_since_epoch()).count();
+}
+
+void check_model_output(const Model& model, int classes) {
+    const Shape out = model.output_shape();
+    const std::string want = std::to_string(classes);
+    if (out.h != 1 || out.w != 1)
+        throw Error("the model's output is " + out.str() + ", but training needs one score per class: a vector of " +
+                    want + " for data with " + want + " classes; end the spec with '... | flatten | dense " +
+                    want + "'");
+    if (out.c != classes)
+        throw Error("the model has " + std::to_string(out.c) + " outputs but the data has " + want +
+                    " classes; its last layer must give " + want + ", e.g. end the spec with '... | dense " + want +
+                    "'");
+}
+
+Trainer::Trainer(Model& model, const Dataset& train, const Dataset* validation, TrainOptions options,
+                 ThreadPool* pool)
+    : model_(model), opt_(std::move(options)), pool_(pool), rng_(opt_.seed) {
+    if (opt_.epochs < 1) throw Error("epochs must be at least 1");
+    if (opt_.batch_size < 1) throw Error("batch size must be at least 1");
+    if (opt_.patience < 0) throw Error("patience must not be negative");
+    if (!(opt_.label_smoothing >= 0.0f && opt_.label_smoothing < 1.0f))
+        throw Error("label smoothing must be in [0, 1)");
+    validate(opt_.lr_schedule);
+    if (opt_.augment_enabled) validate(opt_.augment);
+    if (train.shape != model.input_shape())
+        throw Error("the data has images of " + train.shape.str() + " but the model expects " +
+                    model.input_shape().str());
+    if (validation && validation->n > 0 && validation->shape != train.shape)
+        throw Error("the validation images are " + validation->shape.str() + " but the training images are " +
+                    train.shape.str());
+    const int classes = std::max(train.classes, validation ? validation->classes : 0);
+    check_model_output(model, classes);
+    for (const Dataset* d : {&train, validation}) {
+        if (!d) continue;
+        for (int i = 0; i < d->n; ++i)
+            if (d->labels[std::size_t(i)] >= classes)
+                throw Error(std::string(d == &train ? "training" : "validation") + " label " +
+                            std::to_string(d->labels[std::size_t(i)]) + " of sample " + std::to_string(i) +
+                            " is out of range for " + std::to_string(classes) + " classes");
+    }
+    if (!opt_.checkpoint_path.empty()) check_writable(opt_.checkpoint_path);
+    if (validation) {
+        train_ = &train;
+        val_ = validation->n > 0 ? validation : nullptr;
+    } else if (opt_.validation_split > 0.0) {
+        auto split = split_validation(train, opt_.validation_split);
+        train_split_ = std::move(split.first);
+        val_split_ = std::move(split.second);
+        train_ = &train_split_;
+        val_ = val_split_.n > 0 ? &val_split_ : nullptr;
+    } else {
+        train_ = &train;
+        val_ = nullptr;
+    }
+    if (train_->n < 1) throw Error("no training samples");
+    optimizer_ = make_optimizer(opt_.optimizer, opt_.learning_rate, opt_.momentum);
+    order_.resize(train_->n);
+    best_val_loss_ = std::numeric_limits<double>::infinity();
+}
+
+Trainer::~Trainer() = default;
+
+void Trainer::cancel() {
+    if (done_) return;
+    history_.cancelled = true;
+    finish();
+}
+
+void Trainer::begin_epoch() {
+    std::iota(order_.begin(), order_.end(), 0);
+    // Fisher-Yates with our own generator: the same order on every platform.
+    for (int i = train_->n - 1; i > 0; --i) std::swap(order_[i], order_[rng_.below(std::uint64_t(i) + 1)]);
+    batch_ = 0;
+    loss_sum_ = 0;
+    correct_ = seen_ = 0;
+    epoch_start_ = now_seconds();
+    in_epoch_ = true;
+}
+
+void Trainer::run(int max_batches, const TrainCallbacks& cb) {
+    const int batches = chunk_count(train_->n, opt_.batch_size);
+    Context ctx;
+    ctx.mode = Mode::Train;
+    ctx.rng = &rng_;
+    ctx.pool = pool_;
+    for (int done_batches = 0; !done_ && done_batches < max_batches; ++done_batches) {
+        if (!in_epoch_) begin_epoch();
+        const int b0 = batch_ * opt_.batch_size;
+        const int count = std::min(opt_.batch_size, train_->n - b0);
+        gather_batch(*train_, order_.data() + b0, count, x_, y_);
+        if (opt_.augment_enabled) augment_batch(x_, opt_.augment, rng_, pool_, y_.data());
+        optimizer_->set_learning_rate(scheduled_learning_rate(
+            opt_.lr_schedule, opt_.learning_rate, epoch_ + (batch_ + 0.5) / batches, opt_.epochs));
+        const Tensor& logits = model_.forward(x_, ctx);
+        const LossResult lr = softmax_cross_entropy(logits, y_.data(), &dlogits_, opt_.label_smoothing);
+        if (!std::isfinite(lr.loss))
+            throw Error("training diverged: loss is " + std::to_string(lr.loss) + " at epoch " +
+                        std::to_string(epoch_ + 1) + ", batch " + std::to_string(batch_ + 1) +
+                        " (try a lower learning rate)");
+        model_.backward(dlogits_, ctx);
+        optimizer_->step(model_.params());
+        loss_sum_ += lr.loss * count;
+        correct_ += lr.correct;
+        seen_ += count;
+        ++batch_;
+        if (cb.on_batch) {
+            Progress p;
+            p.epoch = epoch_ + 1;
+            p.epochs = opt_.epochs;
+            p.batch = batch_;
+            p.batches = batches;
+            p.loss = loss_sum_ / double(seen_);
+            p.accuracy = double(correct_) / double(seen_);
+            p.elapsed_seconds = now_seconds() - epoch_start_;
+            p.images_per_second = p.elapsed_seconds > 0 ? double(seen_) / p.elapsed_seconds : 0.0;
+            p.eta_seconds = p.images_per_second > 0 ? double(train_->n - seen_) / p.images_per_second : 0.0;
+            cb.on_batch(p);
+        }
+        if (batch_ == batches) end_epoch(cb);
+    }
+}
+
+void Trainer::end_epoch(const TrainCallbacks& cb) {
+    in_epoch_ = false;
+    // A finite loss can still hide overflowing weights; check them once per epoch (cheap).
+    for (const auto& p : model_.params())
+        for (std::size_t i = 0; i < p.size; ++i)
+            if (!std::isfinite(p.value[i]))
+                throw Error("training diverged: " + p.name + " holds a non-finite value after epoch " +
+                            std::to_string(epoch_ + 1) + " (try a lower learning rate)");
+    EpochStats st;
+    st.epoch = epoch_ + 1;
+    st.loss = loss_sum_ / double(seen_);
+    st.accuracy = double(correct_) / double(seen_);
+    st.seconds = now_seconds() - epoch_start_;
+    st.images_per_second = st.seconds > 0 ? double(seen_) / st.seconds : 0.0;
+    // Without validation data, early stopping and best-model tracking follow the training loss.
+    double monitored = st.loss;
+    if (val_) {
+        const Evaluation ev = evaluate(model_, *val_, pool_);
+        st.val_loss = ev.loss;
+        st.val_accuracy = ev.accuracy;
+        st.has_validation = true;
+        monitored = ev.loss;
+    }
+    if (monitored < best_val_loss_) {
+        best_val_loss_ = monitored;
+        wait_ = 0;
+        st.improved = true;
+        history_.best_epoch = st.epoch;
+        if (opt_.restore_best) best_values_ = model_.get_values();
+        if (!opt_.checkpoint_path.empty())
+            save_weights(opt_.checkpoint_path, model_, opt_.checkpoint_metadata);
+    } else {
+        ++wait_;
+    }
+    history_.epochs.push_back(st);
+    if (cb.on_epoch) cb.on_epoch(st);
+    ++epoch_;
+    if (opt_.patience > 0 && wait_ >= opt_.patience) {
+        history_.stopped_early = true;
+        finish();
+    } else if (epoch_ >= opt_.epochs) {
+        finish();
+    }
+}
+
+void Trainer::finish() {
+    if (done_) return;
+    done_ = true;
+    if (opt_.restore_best && !best_values_.empty()) model_.set_values(best_values_);
+}
+
+namespace {
+
+// "54000 images of 28x28x1, CRC-32 1234567890": identifies a data set without storing it.
+std::string describe_data(const Dataset* d) {
+    if (!d) return "none";
+    // Over the float values, image by image: the same for byte and float storage.
+    std::vector<float> image(d->shape.size());
+    std::uint32_t crc = 0;
+    for (int i = 0; i < d->n; ++i) {
+        d->copy_images(i, 1, image.data());
+        crc = crc32(reinterpret_cast<const std::uint8_t*>(image.data()), image.size() * sizeof(float), crc);
+    }
+    crc = crc32(d->labels.data(), d->labels.size(), crc);
+    return std::to_string(d->n) + " images of " + d->shape.str() + ", CRC-32 " + std::to_string(crc);
+}
+
+// Equal options must compare equal as text.
+std::string exact(float v) { return float_text(v); }
+
+}  // namespace
+
+// Everything that shapes the run's trajectory, except the epoch count (a resumed run may be
+// given more epochs) and what state() saves anyway.
+std::vector<std::pair<std::string, std::string>> Trainer::settings() const {
+    if (data_checksums_.empty())
+        data_checksums_ = describe_data(train_) + "; validation: " + describe_data(val_);
+    std::vector<std::pair<std::string, std::string>> s{
+        {"training data", data_checksums_},
+        {"batch size", std::to_string(opt_.batch_size)},
+        {"seed", std::to_string(opt_.seed)},
+        {"optimizer", opt_.optimizer},
+        {"learning rate", exact(opt_.learning_rate)},
+        {"label smoothing", exact(opt_.label_smoothing)},
+        {"patience", std::to_string(opt_.patience)},
+        {"restore best", opt_.restore_best ? "yes" : "no"},
+        {"model", model_.spec()},
+    };
+    if (opt_.optimizer == "sgd") s.push_back({"momentum", exact(opt_.momentum)});
+    s.push_back({"learning-rate schedule", describe(opt_.lr_schedule, opt_.epochs)});
+    s.push_back({"augmentation", opt_.augment_enabled ? describe(opt_.augment) : "none"});
+    return s;
+}
+
+TrainerState Trainer::state() const {
+    TrainerState s;
+    s.settings = settings();
+    s.epoch = epoch_;
+    s.in_epoch = in_epoch_;
+    if (in_epoch_) {  // between epochs, begin_epoch() resets these
+        s.batch = batch_;
+        s.order = order_;
+        s.loss_sum = loss_sum_;
+        s.correct = correct_;
+        s.seen = seen_;
+        s.epoch_seconds = now_seconds() - epoch_start_;
+    }
+    s.rng = rng_.state();
+    s.optimizer = optimizer_->name();
+    s.learning_rate = optimizer_->learning_rate();
+    s.optimizer_state = optimizer_->state();
+    s.history = history_;
+    s.history.cancelled = false;
+    s.best_values = best_values_;
+    s.best_val_loss = best_val_loss_;
+    s.wait = wait_;
+    return s;
+}
+
+void Trainer::restore(const TrainerState& s) {
+    const auto bad = [](const std::string& what) {
+        throw CheckpointError("checkpoint does not fit this run: " + what);
+    };
+    const auto mine = settings();
+    for (const auto& kv : mine) {
+        const auto it = std::find_if(s.settings.begin(), s.settings.end(),
+                                     [&](const auto& o) { return o.first == kv.first; });
+        if (it == s.settings.end()) bad("it does not record the " + kv.first);
+        if (it->second != kv.second)
+            bad("it was made with " + kv.first + " " + printable(it->second, 200) + ", this run has " + kv.second);
+    }
+    if (s.settings.size() != mine.size()) bad("it records settings this build does not know");
+    // The rest must be self-consistent; a hostile or corrupt file must not index out of bounds.
+    const int batches = chunk_count(train_->n, opt_.batch_size);
+    if (s.epoch < 0 || s.history.epochs.size() != std::size_t(s.epoch))
+        bad("epoch " + std::to_string(s.epoch) + " with " + std::to_string(s.history.epochs.size()) +
+            " epochs of history");
+    for (std::size_t i = 0; i < s.history.epochs.size(); ++i)
+        if (s.history.epochs[i].epoch != int(i) + 1) bad("its history is out of order");
+    if (s.history.best_epoch < 0 || s.history.best_epoch > s.epoch) bad("its best epoch is out of range");
+    if (s.in_epoch) {
+        if (s.batch < 0 || s.batch >= batches) bad("batch " + std::to_string(s.batch) + " is out of range");
+        if (s.order.size() != std::size_t(train_->n)) bad("its sample order has the wrong length");
+        std::vector<bool> seen(std::size_t(train_->n), false);
+        for (int i : s.order) {
+            if (i < 0 || i >= train_->n || seen[std::size_t(i)]) bad("its sample order is not a permutation");
+            seen[std::size_t(i)] = true;
+        }
+        if (s.seen != (long long)(s.batch) * opt_.batch_size || s.correct < 0 || s.correct > s.seen)
+            bad("its running counts do not match batch " + std::to_string(s.batch));
+    } else if (s.batch != 0 || !s.order.empty() || s.seen != 0 || s.correct != 0) {
+        bad("it is between epochs but holds a position within one");
+    }
+    if (!std::isfinite(s.loss_sum) || s.loss_sum < 0) bad("its running loss is not a finite number");
+    if (std::isnan(s.best_val_loss)) bad("its best loss is not a number");
+    if (s.wait < 0 || s.wait > s.epoch) bad("its early-stopping counter is out of range");
+    if (!s.best_values.empty() && s.best_values.size() != model_.param_count())
+        bad("its best weights do not match the model");
+    if (!(s.rng.s[0] | s.rng.s[1] | s.rng.s[2] | s.rng.s[3])) bad("its random generator state is all zero");
+    if (s.optimizer != optimizer_->name()) bad("it was made with optimizer " + printable(s.optimizer, 20));
+    if (!(s.learning_rate > 0) || !std::isfinite(s.learning_rate)) bad("its learning rate is not positive");
+    try {
+        optimizer_->set_state(s.optimizer_state);
+    } catch (const Error& e) {
+        bad(e.what());
+    }
+    optimizer_->set_learning_rate(float(s.learning_rate));
+    epoch_ = s.epoch;
+    batch_ = s.batch;
+    in_epoch_ = s.in_epoch;
+    if (in_epoch_) order_ = s.order;
+    rng_.set_state(s.rng);
+    loss_sum_ = s.loss_sum;
+    correct_ = s.correct;
+    seen_ = s.seen;
+    epoch_start_ = now_seconds() - (std::isfinite(s.epoch_seconds) ? s.epoch_seconds : 0.0);
+    history_ = s.history;
+    history_.cancelled = false;
+    best_values_ = s.best_values;
+    best_val_loss_ = s.best_val_loss;
+    wait_ = s.wait;
+    done_ = false;
+    // A state saved at the very end continues to the end at once (restore-best included).
+    if (history_.stopped_early || epoch_ >= opt_.epochs) finish();
+}
+
+History fit(Model& model, const Dataset& train, const Dataset* validation, const TrainOptions& options,
+            ThreadPool* pool, const TrainCallbacks& callbacks) {
+    Trainer t(model, train, validation, options, pool);
+    while (!t.done()) t.run(std::numeric_limits<int>::max(), callbacks);
+    return t.history();
+}
+
+}  // namespace cnn
