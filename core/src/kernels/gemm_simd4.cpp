@@ -43,7 +43,7 @@ struct TileStart {
 // One MR x (4 NV) tile: acc = start; for each k: acc += a(i, k) * b(k, j); optional ReLU; store.
 // A_T: a(i, k) = a[k * lda + i], else a[i * lda + k]. b(k, j) = b[k * ldb + j].
 // Not inlined: V8 allocates registers per function, and with the tiles inlined into their callers
-// the 4 x 8 tile spilled its accumulators (11 instead of 31 GFLOP/s, Node 20, measured).
+// the 4 x 8 tile spills its accumulators (figures: bench/RESULTS.md, "Kernel choices").
 template <int MR, int NV, bool A_T>
 __attribute__((noinline)) void tile(int kc, const float* a, Index lda, const float* b, Index ldb, float* c, Index ldc,
                  TileStart s, bool relu_out) {
@@ -55,9 +55,8 @@ __attribute__((noinline)) void tile(int kc, const float* a, Index lda, const flo
     // Pointers step through k: no multiplies in the loop.
     const Index a_step = A_T ? lda : 1;
     const Index a_row = A_T ? 1 : lda;
-    // Not unrolled: V8 keeps this loop in registers as written, while the 4x unrolled one spilled
-    // accumulators (conv2's batch-1 product: 87 against 96-99 us under Node 20, and the whole
-    // batch-1 inference 0.170 against 0.180 ms in Chromium 156, measured).
+    // Not unrolled: V8 keeps this loop in registers as written, while the 4x unrolled one spills
+    // accumulators (figures: bench/RESULTS.md, "Kernel choices").
 #pragma GCC unroll 1
     for (int k = 0; k < kc; ++k, a += a_step, b += ldb) {
         f32x4 bv[NV];

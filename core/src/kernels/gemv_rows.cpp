@@ -1,8 +1,7 @@
 // Row-gathered matrix-vector product (see cnn/kernels/gemm.hpp): one sample's dense layer at inference,
 // over the inputs that are not zero. The listed rows go in blocks that stay in cache while every
-// column panel of them is done; each panel keeps its columns in 8 accumulators. Measured under
-// Node 20 on the seed model's dense1 with an eighth of the inputs live (392 of 3136 rows): 4.5 us
-// with these 64-row blocks and 32-column panels, 8 us with 24-column panels, 6.9 us unblocked.
+// column panel of them is done; each panel keeps its columns in 8 accumulators. The block and
+// panel sizes were chosen by measurement (bench/RESULTS.md, "Kernel choices").
 #include <algorithm>
 #include <cstddef>
 
