@@ -226,7 +226,7 @@ TEST_CASE("five corrections teach the shipped robust model seven-segment 6s with
     const std::string ti = cnn_test::mnist_path("train-images-idx3-ubyte");
     const std::string tl = cnn_test::mnist_path("train-labels-idx1-ubyte");
     if (ti.empty() || tl.empty()) {
-        WARN("MNIST not present (run scripts/get-mnist.sh); skipping");
+        cnn_test::missing_data("MNIST (run scripts/get-mnist.sh)");
         return;
     }
     Model base = load_weights(std::string(CNN_SOURCE_DIR) + "/weights/robust.dcnn");

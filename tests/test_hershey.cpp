@@ -7,6 +7,7 @@
 
 #include "cnn/image/pen.hpp"
 #include "hershey.hpp"
+#include "test_util.hpp"
 
 using namespace cnn;
 
@@ -51,7 +52,7 @@ TEST_CASE("Hershey records may continue on the next line; errors name the line")
 TEST_CASE("the installed Roman simplex font has its digits at glyph 16 + d") {
     std::ifstream in("/usr/share/hershey-fonts/futural.jhf");
     if (!in) {
-        WARN("hershey-fonts-data is not installed; skipping the check against the real font");
+        cnn_test::missing_data("the Hershey fonts (Debian package hershey-fonts-data)");
         return;
     }
     std::stringstream ss;

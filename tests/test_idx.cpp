@@ -117,7 +117,7 @@ TEST_CASE("the real MNIST files load with the expected shapes", "[mnist]") {
     const char* root = std::getenv("CNN_SOURCE_DIR");
     const std::string dir = std::string(root ? root : CNN_SOURCE_DIR) + "/data/mnist/";
     if (!std::ifstream(dir + "t10k-images-idx3-ubyte").good()) {
-        WARN("MNIST not present (run scripts/get-mnist.sh); skipping");
+        cnn_test::missing_data("MNIST (run scripts/get-mnist.sh)");
         return;
     }
     const Dataset d = load_idx_dataset(dir + "t10k-images-idx3-ubyte", dir + "t10k-labels-idx1-ubyte");

@@ -279,7 +279,7 @@ TEST_CASE("the seed model learns real MNIST from 2,000 images in three epochs", 
     const std::string vi = cnn_test::mnist_path("t10k-images-idx3-ubyte");
     const std::string vl = cnn_test::mnist_path("t10k-labels-idx1-ubyte");
     if (ti.empty() || vi.empty()) {
-        WARN("MNIST not present (run scripts/get-mnist.sh); skipping");
+        cnn_test::missing_data("MNIST (run scripts/get-mnist.sh)");
         return;
     }
     const Dataset train = slice(load_idx_dataset(ti, tl), 0, 2000);

@@ -1,6 +1,7 @@
 #include "test_util.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -204,6 +205,16 @@ std::string mnist_path(const std::string& name) {
     const char* root = std::getenv("CNN_SOURCE_DIR");
     const std::string path = std::string(root ? root : CNN_SOURCE_DIR) + "/data/mnist/" + name;
     return std::ifstream(path).good() ? path : "";
+}
+
+bool in_ci() {
+    const char* ci = std::getenv("CI");
+    return ci && *ci && std::string(ci) != "0" && std::string(ci) != "false";
+}
+
+void missing_data(const std::string& what) {
+    if (in_ci()) FAIL(what + " is missing; CI=" + std::getenv("CI") + " forbids skipping");
+    WARN(what + " is missing; skipping this test");
 }
 
 }  // namespace cnn_test

@@ -61,4 +61,12 @@ std::vector<std::uint8_t> gzip(const std::vector<std::uint8_t>& data, int level 
 // Path of the real MNIST file `name` in data/mnist, or "" if it is not there.
 std::string mnist_path(const std::string& name);
 
+// True when the environment says this is a CI run (CI set to anything but "", "0" or "false").
+bool in_ci();
+
+// For a test that needs data the machine may not have (MNIST, a Debian font package): outside CI
+// a warning that the test is skipped; in CI (in_ci()) a failure, so that a missing download or
+// package cannot pass unnoticed. The caller returns after it.
+void missing_data(const std::string& what);
+
 }  // namespace cnn_test

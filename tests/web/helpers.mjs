@@ -13,6 +13,16 @@ export const ARTIFACTS = path.join(ROOT, 'tests/web/artifacts');
 
 fs.mkdirSync(ARTIFACTS, { recursive: true });
 
+// A test that needs something the machine may lack (a native build, shipped weights) is skipped
+// outside CI; in a CI run (CI set, not "0" or "false") it fails instead, so nothing missing passes
+// unnoticed. Returns false after skipping; throws in CI.
+export function skipUnlessCi(t, why) {
+  const ci = process.env.CI;
+  if (ci && ci !== '0' && ci !== 'false') throw new Error(`${why}, and a CI run (CI=${ci}) must not skip this test`);
+  t.skip(why);
+  return false;
+}
+
 export function artifact(name) {
   return path.join(ARTIFACTS, name);
 }

@@ -10,7 +10,7 @@ import zlib from 'node:zlib';
 import { startServer } from '../../scripts/serve.mjs';
 import {
   ROOT, artifact, digitStrokes, drawStrokes, launchBrowser, loadWasm, makePng, mnistFile, mnistTest,
-  openPage, testWeightsDir,
+  openPage, skipUnlessCi, testWeightsDir,
 } from './helpers.mjs';
 
 let server, url, browser, mnist;
@@ -185,7 +185,7 @@ test('a digit drawn small in a corner reaches the network like one that fills th
 });
 
 test('the robust model opens by default; robust-nd, improved and seed are one click (or ?model=seed) away', async (t) => {
-  if (url.includes('?model=')) return t.skip('no shipped weights');
+  if (url.includes('?model=')) return skipUnlessCi(t, 'weights/robust.dcnn is missing');
   const page = await openPage(browser, url);
   const pressed = () => page.$$eval('[data-pretrained]', (cs) => cs.filter((c) => c.getAttribute('aria-pressed') === 'true').map((c) => c.dataset.pretrained));
   assert.match(await page.textContent('#model-source'), /^pretrained: robust(?!-)/);

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT, loadWasm, mnistFile, mnistTest, testWeightsDir } from './helpers.mjs';
+import { ROOT, loadWasm, mnistFile, mnistTest, skipUnlessCi, testWeightsDir } from './helpers.mjs';
 
 const COUNT = 100;
 const TOLERANCE = 1e-5;
@@ -22,7 +22,7 @@ function findNativeCli() {
 // The native CLI, or null after marking the test skipped.
 function nativeCliOrSkip(t) {
   const cli = findNativeCli();
-  if (!cli) t.skip('no native digit-cnn CLI found (build it: cmake --preset native && cmake --build --preset native)');
+  if (!cli) skipUnlessCi(t, 'no native digit-cnn CLI found (build it: cmake --preset native && cmake --build --preset native)');
   return cli;
 }
 
