@@ -40,6 +40,20 @@ async function loadShipped(s, file) {
   return `weights/${file}`;
 }
 
+// Batch-1 latency of weights/<file> in a fresh Session. With a spec, the session starts from that
+// model's initial weights and keeps them if the file is missing; without one the file is required.
+async function timeShipped(file, spec, timing) {
+  const s = new M.Session();
+  try {
+    if (spec) s.initModel(spec, 1);
+    const weights = await loadShipped(s, file);
+    if (!spec && !weights.startsWith('weights/')) throw new Error(`weights/${file} not found`);
+    return { ...(await timeEach(cycling(s), timing)), params: s.paramCount(), layers: s.summary(), weights };
+  } finally {
+    s.delete();
+  }
+}
+
 // predict() on the next of the test digits at each call.
 function cycling(s) {
   let i = 0;
@@ -125,29 +139,13 @@ serve({
 
   // Batch-1 latency of a shipped model, weights/<file> (the model comes from the file's spec).
   async inferShipped({ file, warmup, calls }) {
-    const s = new M.Session();
-    try {
-      const weights = await loadShipped(s, file);
-      if (!weights.startsWith('weights/')) throw new Error(`weights/${file} not found`);
-      return { ...(await timeEach(cycling(s), { warmup, calls })), params: s.paramCount(), layers: s.summary(),
-        weights };
-    } finally {
-      s.delete();
-    }
+    return timeShipped(file, null, { warmup, calls });
   },
 
   // Batch-1 latency of the improved model (batch norm, three conv blocks), with its shipped weights
   // (initial weights if weights/improved.dcnn is missing).
   async inferImproved({ warmup, calls }) {
-    const s = new M.Session();
-    try {
-      s.initModel(M.improvedSpec(), 1);
-      const weights = await loadShipped(s, 'improved.dcnn');
-      return { ...(await timeEach(cycling(s), { warmup, calls })), params: s.paramCount(), layers: s.summary(),
-        weights };
-    } finally {
-      s.delete();
-    }
+    return timeShipped('improved.dcnn', M.improvedSpec(), { warmup, calls });
   },
 
   // Throughput: predictBatch() of BATCH images per call (ms per call; the driver divides).
