@@ -2,6 +2,7 @@
 // redraws and the augmentations built on them.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 
 #include "cnn/base/error.hpp"
@@ -231,6 +232,48 @@ TEST_CASE("Style augmentation: off by default, deterministic, in range, labelled
     o.pen_min = 0.3f;
     o.pen_max = 0.2f;
     CHECK_THROWS_AS(validate(o), Error);
+}
+
+TEST_CASE("Page-pen augmentation: redrawn digits come through the page's drawing path") {
+    // Without affine changes, so that the widths measured are the drawing path's alone.
+    AugmentOptions o;
+    o.rotation = o.scale = o.shear = o.shift = 0.0f;
+    o.redraw = 1.0f;
+    o.pen_min = 0.17f;  // a bold redraw pen, outside the page's range...
+    o.pen_max = 0.18f;
+    AugmentOptions page = o;
+    page.page_pen = 1.0f;  // ...which the page's path brings back into it
+    CHECK(describe(page) == describe(o) + ", page pen 1");
+    const std::vector<float> img = seven();
+    const auto run = [&](const AugmentOptions& opts, ThreadPool* pool) {
+        Tensor x(12, Shape{28, 28, 1});
+        for (int i = 0; i < 12; ++i) std::copy(img.begin(), img.end(), x.sample(i));
+        std::vector<std::uint8_t> labels(12, 7);
+        Rng rng(9);
+        augment_batch(x, opts, rng, pool, labels.data());
+        return x;
+    };
+    ThreadPool pool(2);
+    const Tensor bold = run(o, nullptr), drawn = run(page, nullptr), drawn2 = run(page, &pool);
+    for (std::size_t i = 0; i < drawn.size(); ++i) REQUIRE(drawn.data()[i] == drawn2.data()[i]);
+    const PenRange range;
+    const auto width = [](const Tensor& t, int i) {
+        return relative_pen_width(GrayImage{28, 28, std::vector<float>(t.sample(i), t.sample(i) + 784)});
+    };
+    // The 28x28 estimate is rough (it runs high on short bold strokes), so compare medians.
+    std::vector<float> wb, wd;
+    for (int i = 0; i < 12; ++i) {
+        wb.push_back(width(bold, i));
+        wd.push_back(width(drawn, i));
+    }
+    std::sort(wb.begin(), wb.end());
+    std::sort(wd.begin(), wd.end());
+    CHECK(wb[6] > range.max + 0.005f);
+    CHECK(wd[6] > range.min - 0.01f);
+    CHECK(wd[6] < range.max);
+    CHECK(wd[6] < wb[6] - 0.015f);
+    page.page_pen = 1.5f;
+    CHECK_THROWS_AS(validate(page), Error);
 }
 
 TEST_CASE("The page's drawing path: small and large drawings come out with MNIST-like strokes") {

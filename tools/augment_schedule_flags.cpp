@@ -66,6 +66,12 @@ void add_augment_schedule_flags(CLI::App* cmd, AugmentScheduleFlags& f) {
         ->check(CLI::Range(0.0, 1.0))
         ->each(turns_on)
         ->capture_default_str();
+    cmd->add_option("--page-pen", f.distortion.page_pen,
+                    "Augmentation: probability that a redrawn digit is drawn as on the page instead: the "
+                    "page's pen, the digit 25-90% of the pad, through the page's drawing preprocessing")
+        ->check(CLI::Range(0.0, 1.0))
+        ->each(turns_on)
+        ->capture_default_str();
     cmd->add_option("--stray", f.distortion.stray,
                     "Augmentation: probability of a stray dot or short stroke next to the digit")
         ->check(CLI::Range(0.0, 1.0))
@@ -96,7 +102,7 @@ void add_augment_schedule_flags(CLI::App* cmd, AugmentScheduleFlags& f) {
 
 const std::vector<std::string>& augment_schedule_flag_names() {
     static const std::vector<std::string> names = {"augment", "rotate", "shift", "scale", "shear", "elastic",
-                                                   "redraw", "redraw-pen", "marks", "stray", "stroke", "lr-schedule", "warmup", "lr-min", "lr-step", "lr-step-factor"};
+                                                   "redraw", "redraw-pen", "marks", "page-pen", "stray", "stroke", "lr-schedule", "warmup", "lr-min", "lr-step", "lr-step-factor"};
     return names;
 }
 
@@ -104,7 +110,7 @@ nlohmann::json augment_schedule_json(const AugmentScheduleFlags& f) {
     return {{"augment", f.augment},          {"rotate", f.distortion.rotation}, {"shift", f.distortion.shift},
             {"scale", f.distortion.scale},   {"shear", f.distortion.shear},     {"elastic", f.elastic},
             {"redraw", f.distortion.redraw}, {"redraw-pen", f.redraw_pen},      {"marks", f.distortion.marks},
-            {"stray", f.distortion.stray},   {"stroke", f.distortion.stroke},
+            {"page-pen", f.distortion.page_pen}, {"stray", f.distortion.stray}, {"stroke", f.distortion.stroke},
             {"lr-schedule", f.lr_schedule},  {"warmup", f.warmup},              {"lr-min", f.lr_min},
             {"lr-step", f.lr_step},          {"lr-step-factor", f.lr_step_factor}};
 }
@@ -119,6 +125,7 @@ void set_augment_schedule_flag(AugmentScheduleFlags& f, const std::string& flag,
     else if (flag == "redraw") f.distortion.redraw = v.get<float>();
     else if (flag == "redraw-pen") f.redraw_pen = v.get<std::string>();
     else if (flag == "marks") f.distortion.marks = v.get<float>();
+    else if (flag == "page-pen") f.distortion.page_pen = v.get<float>();
     else if (flag == "stray") f.distortion.stray = v.get<float>();
     else if (flag == "stroke") f.distortion.stroke = v.get<float>();
     else if (flag == "lr-schedule") f.lr_schedule = v.get<std::string>();

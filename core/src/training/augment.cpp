@@ -9,6 +9,8 @@
 
 #include "cnn/base/error.hpp"
 #include "cnn/image/conventions.hpp"
+#include "cnn/image/drawing.hpp"
+#include "cnn/image/pad.hpp"
 #include "cnn/image/redraw.hpp"
 #include "cnn/image/stroke_width.hpp"
 #include "cnn/image/style_shift.hpp"
@@ -37,6 +39,7 @@ std::string describe_style(const AugmentOptions& o) {
     std::string s;
     if (o.redraw > 0) s += ", redraw " + shortest(o.redraw) + " pen " + shortest(o.pen_min) + "-" + shortest(o.pen_max);
     if (o.marks > 0) s += ", marks " + shortest(o.marks);
+    if (o.page_pen > 0) s += ", page pen " + shortest(o.page_pen);
     if (o.stray > 0) s += ", stray " + shortest(o.stray);
     if (o.stroke > 0) s += ", stroke " + shortest(o.stroke);
     return s;
@@ -60,7 +63,17 @@ void style_shifts(float* img, int h, int w, const AugmentOptions& o, Rng& rng, i
         Convention c;
         if (o.marks > 0 && rng.uniform() < o.marks && mark_for(label, c) && !strokes.empty())
             strokes = add_convention_mark(strokes, c, rng);
-        const Preprocessed p = redraw_strokes(strokes, pen, 112, h);
+        Preprocessed p;
+        if (o.page_pen > 0 && rng.uniform() < o.page_pen) {
+            PadPlacement place;
+            place.pad = 140;  // half the page's canvas: the same pen and sizes, a quarter of the pixels
+            place.extent = rng.uniform(0.25f, 0.9f);
+            PreprocessOptions size;
+            size.size = h;
+            p = strokes.empty() ? Preprocessed{} : preprocess_drawing(draw_on_pad(strokes, place), PenRange{}, size);
+        } else {
+            p = redraw_strokes(strokes, pen, 112, h);
+        }
         if (!p.empty && w == h) std::copy(p.pixels.begin(), p.pixels.end(), img);
     }
     if (o.stray > 0 && rng.uniform() < o.stray) {
@@ -116,6 +129,7 @@ void validate(const AugmentOptions& o) {
                     shortest(o.elastic_sigma));
     require_range(o.redraw, 1.0f, "redraw probability");
     require_range(o.marks, 1.0f, "convention mark probability");
+    require_range(o.page_pen, 1.0f, "page pen probability");
     require_range(o.stray, 1.0f, "stray mark probability");
     require_range(o.stroke, 3.0f, "stroke width change");
     if (!(o.pen_min > 0.0f && o.pen_min <= o.pen_max && o.pen_max <= 0.5f))

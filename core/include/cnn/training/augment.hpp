@@ -28,6 +28,10 @@ struct AugmentOptions {
     float redraw = 0.0f;  // probability of redrawing the digit from its skeleton with a round pen
     float pen_min = 0.08f, pen_max = 0.18f;  // redraw pen width, fraction of the drawing's size
     float marks = 0.0f;   // probability that a redrawn 0, 1 or 7 gets a slash, flag or bar
+    // Probability that a redrawn digit is drawn as the page draws it instead: the page's fixed pen
+    // on its pad, the digit 25-90% of the pad (so the pen is 9-32% of the digit: bold when drawn
+    // small), through preprocess_drawing, which erodes bold strokes back into MNIST's range.
+    float page_pen = 0.0f;
     float stray = 0.0f;   // probability of a stray dot or short stroke next to the digit
     float stroke = 0.0f;  // bolder strokes: dilation by [0, stroke] 3x3 steps (thinner: redraw)
 };
