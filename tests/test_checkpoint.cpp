@@ -156,7 +156,7 @@ TEST_CASE("non-finite weights stop training and the last good checkpoints stay o
     CHECK(load_weights(o.checkpoint_path).get_values() == best);
     Checkpoint ck = load_checkpoint(resume);
     CHECK(ck.model.get_values() == last_epoch);
-    CHECK(ck.state.epoch == 2);
+    CHECK(ck.state.progress.epoch == 2);
     // The last good state resumes (and, with the same settings, would train on from epoch 3).
     Trainer t(ck.model, train, &val, o);
     CHECK_NOTHROW(t.restore(ck.state));
@@ -213,16 +213,16 @@ TEST_CASE("a checkpoint that does not fit the run is refused with the difference
         return std::string("no error");
     };
     TrainerState bad = s;
-    bad.order[5] = bad.order[6];
+    bad.progress.order[5] = bad.progress.order[6];
     CHECK_THAT(inconsistent(bad), Catch::Contains("not a permutation"));
     bad = s;
-    bad.order[0] = 100000;
+    bad.progress.order[0] = 100000;
     CHECK_THAT(inconsistent(bad), Catch::Contains("not a permutation"));
     bad = s;
-    bad.batch = 99;
+    bad.progress.batch = 99;
     CHECK_THAT(inconsistent(bad), Catch::Contains("batch 99 is out of range"));
     bad = s;
-    bad.seen = 5;
+    bad.progress.seen = 5;
     CHECK_THAT(inconsistent(bad), Catch::Contains("running counts"));
     bad = s;
     bad.rng = {{0, 0, 0, 0}};

@@ -340,8 +340,8 @@ int run_train(TrainCliOptions o, const std::set<std::string>& given) {
     topt.checkpoint_metadata = manifest.dump();  // as known so far: no test results yet
     cnn::Trainer run(model, train, &validation, topt, &pool);
     if (!o.resume.empty()) {
-        std::cout << "Resuming " << o.resume << " at epoch " << resumed.state.epoch + 1 << ", batch "
-                  << resumed.state.batch + 1 << "\n";
+        std::cout << "Resuming " << o.resume << " at epoch " << resumed.state.progress.epoch + 1 << ", batch "
+                  << resumed.state.progress.batch + 1 << "\n";
         run.restore(resumed.state);
         resumed.state = {};
     }

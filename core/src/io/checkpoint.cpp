@@ -38,7 +38,7 @@ std::vector<std::uint8_t> encode_checkpoint(Model& model, const TrainerState& s,
             if (!std::isfinite(p.value[i]))
                 throw CheckpointError("not saving a checkpoint: " + p.name + " holds a non-finite value (" +
                                       std::to_string(p.value[i]) + "); the previous checkpoint is kept");
-    require_finite(s.best_values, "not saving a checkpoint: the best weights");
+    require_finite(s.progress.best_values, "not saving a checkpoint: the best weights");
 
     ByteWriter w;
     w.bytes(reinterpret_cast<const std::uint8_t*>(kMagic), 8);
@@ -52,22 +52,22 @@ std::vector<std::uint8_t> encode_checkpoint(Model& model, const TrainerState& s,
         w.str(kv.first);
         w.str(kv.second);
     }
-    w.u32(std::uint32_t(s.epoch));
-    w.u32(std::uint32_t(s.batch));
-    w.u8(s.in_epoch);
-    w.u32(std::uint32_t(s.order.size()));
-    for (int i : s.order) w.u32(std::uint32_t(i));
+    w.u32(std::uint32_t(s.progress.epoch));
+    w.u32(std::uint32_t(s.progress.batch));
+    w.u8(s.progress.in_epoch);
+    w.u32(std::uint32_t(s.progress.order.size()));
+    for (int i : s.progress.order) w.u32(std::uint32_t(i));
     for (std::uint64_t v : s.rng.s) w.u64(v);
     w.str(s.optimizer);
     w.f64(s.learning_rate);
     w.u32(std::uint32_t(s.optimizer_state.size()));
     for (double v : s.optimizer_state) w.f64(v);
-    w.f64(s.loss_sum);
-    w.u64(std::uint64_t(s.correct));
-    w.u64(std::uint64_t(s.seen));
+    w.f64(s.progress.loss_sum);
+    w.u64(std::uint64_t(s.progress.correct));
+    w.u64(std::uint64_t(s.progress.seen));
     w.f64(s.epoch_seconds);
-    w.u32(std::uint32_t(s.history.epochs.size()));
-    for (const EpochStats& e : s.history.epochs) {
+    w.u32(std::uint32_t(s.progress.history.epochs.size()));
+    for (const EpochStats& e : s.progress.history.epochs) {
         w.u32(std::uint32_t(e.epoch));
         w.f64(e.loss);
         w.f64(e.accuracy);
@@ -78,12 +78,12 @@ std::vector<std::uint8_t> encode_checkpoint(Model& model, const TrainerState& s,
         w.f64(e.images_per_second);
         w.u8(e.improved);
     }
-    w.u32(std::uint32_t(s.history.best_epoch));
-    w.u8(s.history.stopped_early);
-    w.u32(std::uint32_t(s.best_values.size()));
-    for (float v : s.best_values) w.f32(v);
-    w.f64(s.best_val_loss);
-    w.u32(std::uint32_t(s.wait));
+    w.u32(std::uint32_t(s.progress.history.best_epoch));
+    w.u8(s.progress.history.stopped_early);
+    w.u32(std::uint32_t(s.progress.best_values.size()));
+    for (float v : s.progress.best_values) w.f32(v);
+    w.f64(s.progress.best_val_loss);
+    w.u32(std::uint32_t(s.progress.wait));
     auto& out = w.data();
     w.u32(crc32(out.data(), out.size()));
     return std::move(out);
@@ -131,12 +131,12 @@ Checkpoint decode_checkpoint(const std::uint8_t* data, std::size_t size) {
     if (epoch > (1u << 30) || batch > (1u << 30))
         throw CheckpointError("checkpoint declares epoch " + std::to_string(epoch) + ", batch " +
                               std::to_string(batch) + " (corrupt file)");
-    s.epoch = int(epoch);
-    s.batch = int(batch);
-    s.in_epoch = body.u8("epoch flag") != 0;
+    s.progress.epoch = int(epoch);
+    s.progress.batch = int(batch);
+    s.progress.in_epoch = body.u8("epoch flag") != 0;
     const std::uint32_t order = body.count("sample indices", 4);
-    s.order.resize(order);
-    for (auto& i : s.order) {
+    s.progress.order.resize(order);
+    for (auto& i : s.progress.order) {
         const std::uint32_t v = body.u32("sample index");
         if (v > (1u << 31) - 1)
             throw CheckpointError("checkpoint holds sample index " + std::to_string(v) + " (corrupt file)");
@@ -151,16 +151,16 @@ Checkpoint decode_checkpoint(const std::uint8_t* data, std::size_t size) {
         v = body.f64("optimizer state");
         if (!std::isfinite(v)) throw CheckpointError("checkpoint's optimizer state holds a non-finite value");
     }
-    s.loss_sum = body.f64("running loss");
+    s.progress.loss_sum = body.f64("running loss");
     const std::uint64_t correct = body.u64("running correct count"), seen = body.u64("running sample count");
     if (correct > (std::uint64_t(1) << 62) || seen > (std::uint64_t(1) << 62))
         throw CheckpointError("checkpoint holds impossible sample counts (corrupt file)");
-    s.correct = (long long)correct;
-    s.seen = (long long)seen;
+    s.progress.correct = (long long)correct;
+    s.progress.seen = (long long)seen;
     s.epoch_seconds = body.f64("epoch time");
     const std::uint32_t epochs = body.count("history epochs", 4 + 8 * 6 + 2);
-    s.history.epochs.resize(epochs);
-    for (EpochStats& e : s.history.epochs) {
+    s.progress.history.epochs.resize(epochs);
+    for (EpochStats& e : s.progress.history.epochs) {
         e.epoch = int(body.u32("history epoch") & 0x7fffffff);
         e.loss = body.f64("history loss");
         e.accuracy = body.f64("history accuracy");
@@ -171,17 +171,17 @@ Checkpoint decode_checkpoint(const std::uint8_t* data, std::size_t size) {
         e.images_per_second = body.f64("history images per second");
         e.improved = body.u8("history improved flag") != 0;
     }
-    s.history.best_epoch = int(body.u32("best epoch") & 0x7fffffff);
-    s.history.stopped_early = body.u8("early stopping flag") != 0;
+    s.progress.history.best_epoch = int(body.u32("best epoch") & 0x7fffffff);
+    s.progress.history.stopped_early = body.u8("early stopping flag") != 0;
     const std::uint32_t best = body.count("best weights values", 4);
-    s.best_values.resize(best);
-    for (auto& v : s.best_values) v = body.f32("best weights");
-    require_finite(s.best_values, "checkpoint's best weights");
-    if (!s.best_values.empty() && s.best_values.size() != ck.model.param_count())
-        throw CheckpointError("checkpoint's best weights hold " + std::to_string(s.best_values.size()) +
+    s.progress.best_values.resize(best);
+    for (auto& v : s.progress.best_values) v = body.f32("best weights");
+    require_finite(s.progress.best_values, "checkpoint's best weights");
+    if (!s.progress.best_values.empty() && s.progress.best_values.size() != ck.model.param_count())
+        throw CheckpointError("checkpoint's best weights hold " + std::to_string(s.progress.best_values.size()) +
                               " values but its model has " + std::to_string(ck.model.param_count()));
-    s.best_val_loss = body.f64("best val_loss");
-    s.wait = int(body.u32("early stopping counter") & 0x7fffffff);
+    s.progress.best_val_loss = body.f64("best val_loss");
+    s.progress.wait = int(body.u32("early stopping counter") & 0x7fffffff);
     if (body.pos() != body.size())
         throw CheckpointError("checkpoint has " + std::to_string(body.size() - body.pos()) +
                               " unexpected bytes before its checksum");

@@ -76,27 +76,24 @@ Trainer::Trainer(Model& model, const Dataset& train, const Dataset* validation, 
     }
     if (train_->n < 1) throw Error("no training samples");
     optimizer_ = make_optimizer(opt_.optimizer, opt_.learning_rate, opt_.momentum);
-    order_.resize(train_->n);
-    best_val_loss_ = std::numeric_limits<double>::infinity();
 }
 
 Trainer::~Trainer() = default;
 
 void Trainer::cancel() {
     if (done_) return;
-    history_.cancelled = true;
+    at_.history.cancelled = true;
     finish();
 }
 
 void Trainer::begin_epoch() {
-    std::iota(order_.begin(), order_.end(), 0);
+    std::vector<int>& order = at_.order;
+    order.resize(std::size_t(train_->n));
+    std::iota(order.begin(), order.end(), 0);
     // Fisher-Yates with our own generator: the same order on every platform.
-    for (int i = train_->n - 1; i > 0; --i) std::swap(order_[i], order_[rng_.below(std::uint64_t(i) + 1)]);
-    batch_ = 0;
-    loss_sum_ = 0;
-    correct_ = seen_ = 0;
+    for (int i = train_->n - 1; i > 0; --i) std::swap(order[i], order[rng_.below(std::uint64_t(i) + 1)]);
     epoch_start_ = now_seconds();
-    in_epoch_ = true;
+    at_.in_epoch = true;
 }
 
 void Trainer::run(int max_batches, const TrainCallbacks& cb) {
@@ -106,56 +103,60 @@ void Trainer::run(int max_batches, const TrainCallbacks& cb) {
     ctx.rng = &rng_;
     ctx.pool = pool_;
     for (int done_batches = 0; !done_ && done_batches < max_batches; ++done_batches) {
-        if (!in_epoch_) begin_epoch();
-        const int b0 = batch_ * opt_.batch_size;
+        if (!at_.in_epoch) begin_epoch();
+        const int b0 = at_.batch * opt_.batch_size;
         const int count = std::min(opt_.batch_size, train_->n - b0);
-        gather_batch(*train_, order_.data() + b0, count, x_, y_);
+        gather_batch(*train_, at_.order.data() + b0, count, x_, y_);
         if (opt_.augment_enabled) augment_batch(x_, opt_.augment, rng_, pool_, y_.data());
         optimizer_->set_learning_rate(scheduled_learning_rate(
-            opt_.lr_schedule, opt_.learning_rate, epoch_ + (batch_ + 0.5) / batches, opt_.epochs));
+            opt_.lr_schedule, opt_.learning_rate, at_.epoch + (at_.batch + 0.5) / batches, opt_.epochs));
         const Tensor& logits = model_.forward(x_, ctx);
         const LossResult lr = softmax_cross_entropy(logits, y_.data(), &dlogits_, opt_.label_smoothing);
         if (!std::isfinite(lr.loss))
             throw Error("training diverged: loss is " + std::to_string(lr.loss) + " at epoch " +
-                        std::to_string(epoch_ + 1) + ", batch " + std::to_string(batch_ + 1) +
+                        std::to_string(at_.epoch + 1) + ", batch " + std::to_string(at_.batch + 1) +
                         " (try a lower learning rate)");
         model_.backward(dlogits_, ctx);
         optimizer_->step(model_.params());
-        loss_sum_ += lr.loss * count;
-        correct_ += lr.correct;
-        seen_ += count;
-        ++batch_;
+        at_.loss_sum += lr.loss * count;
+        at_.correct += lr.correct;
+        at_.seen += count;
+        ++at_.batch;
         if (cb.on_batch) {
             Progress p;
-            p.epoch = epoch_ + 1;
+            p.epoch = at_.epoch + 1;
             p.epochs = opt_.epochs;
-            p.batch = batch_;
+            p.batch = at_.batch;
             p.batches = batches;
-            p.loss = loss_sum_ / double(seen_);
-            p.accuracy = double(correct_) / double(seen_);
+            p.loss = at_.loss_sum / double(at_.seen);
+            p.accuracy = double(at_.correct) / double(at_.seen);
             p.elapsed_seconds = now_seconds() - epoch_start_;
-            p.images_per_second = p.elapsed_seconds > 0 ? double(seen_) / p.elapsed_seconds : 0.0;
-            p.eta_seconds = p.images_per_second > 0 ? double(train_->n - seen_) / p.images_per_second : 0.0;
+            p.images_per_second = p.elapsed_seconds > 0 ? double(at_.seen) / p.elapsed_seconds : 0.0;
+            p.eta_seconds = p.images_per_second > 0 ? double(train_->n - at_.seen) / p.images_per_second : 0.0;
             cb.on_batch(p);
         }
-        if (batch_ == batches) end_epoch(cb);
+        if (at_.batch == batches) end_epoch(cb);
     }
 }
 
 void Trainer::end_epoch(const TrainCallbacks& cb) {
-    in_epoch_ = false;
     // A finite loss can still hide overflowing weights; check them once per epoch (cheap).
     for (const auto& p : model_.params())
         for (std::size_t i = 0; i < p.size; ++i)
             if (!std::isfinite(p.value[i]))
                 throw Error("training diverged: " + p.name + " holds a non-finite value after epoch " +
-                            std::to_string(epoch_ + 1) + " (try a lower learning rate)");
+                            std::to_string(at_.epoch + 1) + " (try a lower learning rate)");
     EpochStats st;
-    st.epoch = epoch_ + 1;
-    st.loss = loss_sum_ / double(seen_);
-    st.accuracy = double(correct_) / double(seen_);
+    st.epoch = at_.epoch + 1;
+    st.loss = at_.loss_sum / double(at_.seen);
+    st.accuracy = double(at_.correct) / double(at_.seen);
     st.seconds = now_seconds() - epoch_start_;
-    st.images_per_second = st.seconds > 0 ? double(seen_) / st.seconds : 0.0;
+    st.images_per_second = st.seconds > 0 ? double(at_.seen) / st.seconds : 0.0;
+    at_.in_epoch = false;
+    at_.batch = 0;
+    at_.order.clear();
+    at_.loss_sum = 0;
+    at_.correct = at_.seen = 0;
     // Without validation data, early stopping and best-model tracking follow the training loss.
     double monitored = st.loss;
     if (val_) {
@@ -165,24 +166,24 @@ void Trainer::end_epoch(const TrainCallbacks& cb) {
         st.has_validation = true;
         monitored = ev.loss;
     }
-    if (monitored < best_val_loss_) {
-        best_val_loss_ = monitored;
-        wait_ = 0;
+    if (monitored < at_.best_val_loss) {
+        at_.best_val_loss = monitored;
+        at_.wait = 0;
         st.improved = true;
-        history_.best_epoch = st.epoch;
-        if (opt_.restore_best) best_values_ = model_.get_values();
+        at_.history.best_epoch = st.epoch;
+        if (opt_.restore_best) at_.best_values = model_.get_values();
         if (!opt_.checkpoint_path.empty())
             save_weights(opt_.checkpoint_path, model_, opt_.checkpoint_metadata);
     } else {
-        ++wait_;
+        ++at_.wait;
     }
-    history_.epochs.push_back(st);
+    at_.history.epochs.push_back(st);
     if (cb.on_epoch) cb.on_epoch(st);
-    ++epoch_;
-    if (opt_.patience > 0 && wait_ >= opt_.patience) {
-        history_.stopped_early = true;
+    ++at_.epoch;
+    if (opt_.patience > 0 && at_.wait >= opt_.patience) {
+        at_.history.stopped_early = true;
         finish();
-    } else if (epoch_ >= opt_.epochs) {
+    } else if (at_.epoch >= opt_.epochs) {
         finish();
     }
 }
@@ -190,7 +191,7 @@ void Trainer::end_epoch(const TrainCallbacks& cb) {
 void Trainer::finish() {
     if (done_) return;
     done_ = true;
-    if (opt_.restore_best && !best_values_.empty()) model_.set_values(best_values_);
+    if (opt_.restore_best && !at_.best_values.empty()) model_.set_values(at_.best_values);
 }
 
 namespace {
@@ -239,93 +240,73 @@ std::vector<std::pair<std::string, std::string>> Trainer::settings() const {
 TrainerState Trainer::state() const {
     TrainerState s;
     s.settings = settings();
-    s.epoch = epoch_;
-    s.in_epoch = in_epoch_;
-    if (in_epoch_) {  // between epochs, begin_epoch() resets these
-        s.batch = batch_;
-        s.order = order_;
-        s.loss_sum = loss_sum_;
-        s.correct = correct_;
-        s.seen = seen_;
-        s.epoch_seconds = now_seconds() - epoch_start_;
-    }
+    s.progress = at_;
+    s.progress.history.cancelled = false;
     s.rng = rng_.state();
     s.optimizer = optimizer_->name();
     s.learning_rate = optimizer_->learning_rate();
     s.optimizer_state = optimizer_->state();
-    s.history = history_;
-    s.history.cancelled = false;
-    s.best_values = best_values_;
-    s.best_val_loss = best_val_loss_;
-    s.wait = wait_;
+    if (at_.in_epoch) s.epoch_seconds = now_seconds() - epoch_start_;
     return s;
 }
 
-void Trainer::restore(const TrainerState& s) {
+void check(const TrainerState& s, const RunFacts& run) {
     const auto bad = [](const std::string& what) {
         throw CheckpointError("checkpoint does not fit this run: " + what);
     };
-    const auto mine = settings();
-    for (const auto& kv : mine) {
+    for (const auto& kv : run.settings) {
         const auto it = std::find_if(s.settings.begin(), s.settings.end(),
                                      [&](const auto& o) { return o.first == kv.first; });
         if (it == s.settings.end()) bad("it does not record the " + kv.first);
         if (it->second != kv.second)
             bad("it was made with " + kv.first + " " + printable(it->second, 200) + ", this run has " + kv.second);
     }
-    if (s.settings.size() != mine.size()) bad("it records settings this build does not know");
-    // The rest must be self-consistent; a hostile or corrupt file must not index out of bounds.
-    const int batches = chunk_count(train_->n, opt_.batch_size);
-    if (s.epoch < 0 || s.history.epochs.size() != std::size_t(s.epoch))
-        bad("epoch " + std::to_string(s.epoch) + " with " + std::to_string(s.history.epochs.size()) +
+    if (s.settings.size() != run.settings.size()) bad("it records settings this build does not know");
+    const TrainingProgress& p = s.progress;
+    const int batches = chunk_count(run.samples, run.batch_size);
+    if (p.epoch < 0 || p.history.epochs.size() != std::size_t(p.epoch))
+        bad("epoch " + std::to_string(p.epoch) + " with " + std::to_string(p.history.epochs.size()) +
             " epochs of history");
-    for (std::size_t i = 0; i < s.history.epochs.size(); ++i)
-        if (s.history.epochs[i].epoch != int(i) + 1) bad("its history is out of order");
-    if (s.history.best_epoch < 0 || s.history.best_epoch > s.epoch) bad("its best epoch is out of range");
-    if (s.in_epoch) {
-        if (s.batch < 0 || s.batch >= batches) bad("batch " + std::to_string(s.batch) + " is out of range");
-        if (s.order.size() != std::size_t(train_->n)) bad("its sample order has the wrong length");
-        std::vector<bool> seen(std::size_t(train_->n), false);
-        for (int i : s.order) {
-            if (i < 0 || i >= train_->n || seen[std::size_t(i)]) bad("its sample order is not a permutation");
+    for (std::size_t i = 0; i < p.history.epochs.size(); ++i)
+        if (p.history.epochs[i].epoch != int(i) + 1) bad("its history is out of order");
+    if (p.history.best_epoch < 0 || p.history.best_epoch > p.epoch) bad("its best epoch is out of range");
+    if (p.in_epoch) {
+        if (p.batch < 0 || p.batch >= batches) bad("batch " + std::to_string(p.batch) + " is out of range");
+        if (p.order.size() != std::size_t(run.samples)) bad("its sample order has the wrong length");
+        std::vector<bool> seen(std::size_t(run.samples), false);
+        for (int i : p.order) {
+            if (i < 0 || i >= run.samples || seen[std::size_t(i)]) bad("its sample order is not a permutation");
             seen[std::size_t(i)] = true;
         }
-        if (s.seen != (long long)(s.batch) * opt_.batch_size || s.correct < 0 || s.correct > s.seen)
-            bad("its running counts do not match batch " + std::to_string(s.batch));
-    } else if (s.batch != 0 || !s.order.empty() || s.seen != 0 || s.correct != 0) {
+        if (p.seen != (long long)(p.batch) * run.batch_size || p.correct < 0 || p.correct > p.seen)
+            bad("its running counts do not match batch " + std::to_string(p.batch));
+    } else if (p.batch != 0 || !p.order.empty() || p.seen != 0 || p.correct != 0) {
         bad("it is between epochs but holds a position within one");
     }
-    if (!std::isfinite(s.loss_sum) || s.loss_sum < 0) bad("its running loss is not a finite number");
-    if (std::isnan(s.best_val_loss)) bad("its best loss is not a number");
-    if (s.wait < 0 || s.wait > s.epoch) bad("its early-stopping counter is out of range");
-    if (!s.best_values.empty() && s.best_values.size() != model_.param_count())
-        bad("its best weights do not match the model");
+    if (!std::isfinite(p.loss_sum) || p.loss_sum < 0) bad("its running loss is not a finite number");
+    if (std::isnan(p.best_val_loss)) bad("its best loss is not a number");
+    if (p.wait < 0 || p.wait > p.epoch) bad("its early-stopping counter is out of range");
+    if (!p.best_values.empty() && p.best_values.size() != run.params) bad("its best weights do not match the model");
     if (!(s.rng.s[0] | s.rng.s[1] | s.rng.s[2] | s.rng.s[3])) bad("its random generator state is all zero");
-    if (s.optimizer != optimizer_->name()) bad("it was made with optimizer " + printable(s.optimizer, 20));
+    if (s.optimizer != run.optimizer) bad("it was made with optimizer " + printable(s.optimizer, 20));
     if (!(s.learning_rate > 0) || !std::isfinite(s.learning_rate)) bad("its learning rate is not positive");
+}
+
+void Trainer::restore(const TrainerState& s) {
+    check(s, RunFacts{settings(), train_->n, opt_.batch_size, model_.param_count(), optimizer_->name()});
     try {
         optimizer_->set_state(s.optimizer_state);
     } catch (const Error& e) {
-        bad(e.what());
+        throw CheckpointError(std::string("checkpoint does not fit this run: ") + e.what());
     }
     optimizer_->set_learning_rate(float(s.learning_rate));
-    epoch_ = s.epoch;
-    batch_ = s.batch;
-    in_epoch_ = s.in_epoch;
-    if (in_epoch_) order_ = s.order;
     rng_.set_state(s.rng);
-    loss_sum_ = s.loss_sum;
-    correct_ = s.correct;
-    seen_ = s.seen;
-    epoch_start_ = now_seconds() - (std::isfinite(s.epoch_seconds) ? s.epoch_seconds : 0.0);
-    history_ = s.history;
-    history_.cancelled = false;
-    best_values_ = s.best_values;
-    best_val_loss_ = s.best_val_loss;
-    wait_ = s.wait;
+    at_ = s.progress;
+    at_.history.cancelled = false;
+    epoch_start_ = now_seconds() - (at_.in_epoch && std::isfinite(s.epoch_seconds) ? s.epoch_seconds : 0.0);
     done_ = false;
     // A state saved at the very end continues to the end at once (restore-best included).
-    if (history_.stopped_early || epoch_ >= opt_.epochs) finish();
+    if (at_.history.stopped_early || at_.epoch >= opt_.epochs) finish();
 }
 
 History fit(Model& model, const Dataset& train, const Dataset* validation, const TrainOptions& options,

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <string>
 #include <utility>
@@ -68,28 +69,49 @@ struct History {
     bool cancelled = false;
 };
 
-// Everything a Trainer needs to continue a run exactly where it stopped, besides the model's
-// weights: Trainer::state() and restore(); checkpoint.hpp keeps both in one file.
-struct TrainerState {
-    // What the run depends on, as (name, value) text: options, data sizes and checksums. A run
-    // continues only a state whose settings equal its own; restore() names the first difference.
-    std::vector<std::pair<std::string, std::string>> settings;
+// Where a run is: the loop's position, the epoch's running sums, the history and the
+// early-stopping state. A Trainer keeps exactly one of these, so saving and continuing a run copy
+// it whole.
+struct TrainingProgress {
     int epoch = 0;           // 0-based current epoch
     int batch = 0;           // next batch within it
     bool in_epoch = false;
     std::vector<int> order;  // the epoch's shuffled sample order (empty between epochs)
+    double loss_sum = 0;     // running sums of the epoch so far (0 between epochs)
+    long long correct = 0, seen = 0;
+    History history;
+    std::vector<float> best_values;  // restore-best weights (empty if none yet)
+    double best_val_loss = std::numeric_limits<double>::infinity();
+    int wait = 0;  // epochs without improvement
+};
+
+// Everything a Trainer needs to continue a run exactly where it stopped, besides the model's
+// weights: Trainer::state() and restore(); checkpoint.hpp keeps both in one file.
+struct TrainerState {
+    // What the run depends on, as (name, value) text: options, data sizes and checksums. A run
+    // continues only a state whose settings equal its own; check() names the first difference.
+    std::vector<std::pair<std::string, std::string>> settings;
+    TrainingProgress progress;
     Rng::State rng{};
     std::string optimizer;
     double learning_rate = 0;
     std::vector<double> optimizer_state;  // Optimizer::state()
-    double loss_sum = 0;                  // running sums of the epoch so far
-    long long correct = 0, seen = 0;
-    double epoch_seconds = 0;  // time spent in the epoch so far
-    History history;
-    std::vector<float> best_values;  // restore-best weights (empty if none yet)
-    double best_val_loss = 0;        // +infinity before the first epoch
-    int wait = 0;                    // epochs without improvement
+    double epoch_seconds = 0;             // time spent in the current epoch so far
 };
+
+// The run a saved state is to continue: what check() compares the state against.
+struct RunFacts {
+    std::vector<std::pair<std::string, std::string>> settings;
+    int samples = 0;     // training samples
+    int batch_size = 1;
+    std::size_t params = 0;  // the model's parameter count
+    std::string optimizer;
+};
+
+// Throws CheckpointError unless `state` was saved by a run with these facts and is consistent in
+// itself (positions in range, the order a permutation, counts that match): a hostile or corrupt
+// file must not index out of bounds. Checks the optimizer state's length only through restore().
+void check(const TrainerState& state, const RunFacts& run);
 
 struct TrainCallbacks {
     std::function<void(const Progress&)> on_batch;
@@ -111,13 +133,14 @@ public:
     // Stop before the next batch; restore-best still applies.
     void cancel();
     bool done() const { return done_; }
-    const History& history() const { return history_; }
+    const History& history() const { return at_.history; }
 
     // The run's state between batches, to continue it later (with the model's weights).
     TrainerState state() const;
     // Continues from a state made by state() of a run with the same options and data; afterwards
     // run() goes on exactly as the original would have. The model must hold the weights saved
-    // with the state. Throws CheckpointError naming the first difference or inconsistency.
+    // with the state. Throws CheckpointError (from check()) naming the first difference or
+    // inconsistency, before changing anything.
     void restore(const TrainerState& s);
     const Dataset& train_set() const { return *train_; }
     const Dataset* validation_set() const { return val_; }
@@ -136,20 +159,11 @@ private:
     const Dataset* val_;
     std::unique_ptr<Optimizer> optimizer_;
     Rng rng_;
-    std::vector<int> order_;
+    TrainingProgress at_;
     Tensor x_;
     Tensor dlogits_;
     std::vector<std::uint8_t> y_;
-    History history_;
-    std::vector<float> best_values_;
-    double best_val_loss_ = 0;
-    int wait_ = 0;
-    int epoch_ = 0;  // 0-based current epoch
-    int batch_ = 0;  // next batch within the epoch
-    double loss_sum_ = 0;
-    long long correct_ = 0, seen_ = 0;
     double epoch_start_ = 0;
-    bool in_epoch_ = false;
     bool done_ = false;
     mutable std::string data_checksums_;  // of train and validation data, computed on first use
 };
