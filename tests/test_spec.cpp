@@ -21,6 +21,40 @@ TEST_CASE("seed spec builds the report's model with 411,626 parameters") {
     CHECK(m.classes() == 10);
 }
 
+TEST_CASE("each layer's cost counts the parameters it allocates, and ReLUs fuse only where they can") {
+    const std::string spec =
+        "input 20x20x3 | conv 8 k3 same | batchnorm | relu | maxpool 2 | conv 6 k2 s2 | relu | relu | gap | "
+        "dropout 0.2 | flatten | dense 7 | relu | dense 4";
+    const ParsedSpec parsed = parse_spec(spec);
+    Shape in = parsed.input;
+    std::vector<std::uint64_t> predicted;
+    for (const auto& l : parsed.layers) {
+        predicted.push_back(l->cost(in).params);
+        in = l->output_shape(in);
+    }
+    Model m = Model::from_spec(spec, 1);
+    const auto rows = m.summary();
+    REQUIRE(rows.size() == predicted.size());
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        INFO(rows[i].spec);
+        CHECK(predicted[i] == rows[i].params);
+    }
+    CHECK(predicted[0] == (3 * 3 * 3 + 1) * 8);
+    CHECK(predicted[1] == 4 * 8);
+    // Fusing is a step of building the model: only conv and dense apply a ReLU that follows them,
+    // and only one (the second of 'relu | relu' runs on its own), batchnorm never.
+    CHECK(parsed.layers[0]->can_fuse_relu());
+    CHECK_FALSE(parsed.layers[1]->can_fuse_relu());
+    Tensor x(2, Shape{20, 20, 3});
+    for (std::size_t i = 0; i < x.size(); ++i) x.data()[i] = float(i % 7) / 7.0f - 0.3f;
+    m.forward(x, Context{});
+    const auto same_as_previous = [&](std::size_t i) { return &m.activation(i) == &m.activation(i - 1); };
+    CHECK_FALSE(same_as_previous(2));  // batchnorm | relu: separate
+    CHECK(same_as_previous(5));        // conv | relu: fused
+    CHECK_FALSE(same_as_previous(6));  // the second relu runs
+    CHECK(same_as_previous(11));       // dense | relu: fused
+}
+
 TEST_CASE("spec round-trips to a canonical form") {
     const std::string canonical = kSeedSpec;
     CHECK(Model::from_spec(canonical).spec() == canonical);

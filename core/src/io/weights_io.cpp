@@ -108,9 +108,9 @@ Model decode_weights(const std::uint8_t* data, std::size_t size, std::string* me
     try {
         const ParsedSpec parsed = parse_spec(spec);
         Shape shape = parsed.input;
-        std::size_t needed = 0;
+        std::uint64_t needed = 0;  // parse_spec bounds it by SpecLimits::max_params
         for (const auto& l : parsed.layers) {
-            needed += l->param_count_for(shape);
+            needed += l->cost(shape).params;
             shape = l->output_shape(shape);
         }
         if (needed != stored_values)

@@ -92,6 +92,8 @@ std::string BatchNorm::spec() const {
     return "batchnorm " + float_text(momentum_);
 }
 
+LayerCost BatchNorm::cost(const Shape& input) const { return {4 * std::uint64_t(input.c), 2 * elements(input), 0}; }
+
 void BatchNorm::build(const Shape& input, Rng& rng) {
     Layer::build(input, rng);
     channels_ = input.c;

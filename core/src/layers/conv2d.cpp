@@ -198,6 +198,13 @@ std::string Conv2D::spec() const {
     return s;
 }
 
+LayerCost Conv2D::cost(const Shape& input) const {
+    const Shape out = output_shape(input);
+    const std::uint64_t patch = std::uint64_t(opt_.kernel) * std::uint64_t(opt_.kernel) * std::uint64_t(input.c);
+    return {(patch + 1) * std::uint64_t(opt_.filters), elements(out) * patch,
+            std::uint64_t(out.h) * std::uint64_t(out.w) * patch};
+}
+
 Shape Conv2D::output_shape(const Shape& input) const {
     const ConvGeometry g = conv_geometry(input, opt_);
     if (g.oh <= 0 || g.ow <= 0)

@@ -30,6 +30,11 @@ void dense_forward_reference(int n, int in, int out, const float* x, const float
 
 std::string Dense::spec() const { return "dense " + std::to_string(units_); }
 
+LayerCost Dense::cost(const Shape& input) const {
+    const std::uint64_t units = std::uint64_t(units_);
+    return {(elements(input) + 1) * units, elements(input) * units, 0};
+}
+
 Shape Dense::output_shape(const Shape& input) const {
     if (input.h != 1 || input.w != 1)
         throw SpecError("'" + spec() + "' needs a vector input but gets " + input.str() +

@@ -8,6 +8,10 @@ std::size_t Layer::param_count() {
     return n;
 }
 
+std::uint64_t elements(const Shape& s) { return std::uint64_t(s.h) * std::uint64_t(s.w) * std::uint64_t(s.c); }
+
+LayerCost Layer::cost(const Shape& input) const { return {0, elements(output_shape(input)), 0}; }
+
 void run_tasks(const Context& ctx, int tasks, const std::function<void(int)>& fn) {
     if (ctx.pool) {
         ctx.pool->run(tasks, fn);

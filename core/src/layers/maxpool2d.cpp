@@ -159,6 +159,11 @@ Shape MaxPool2D::output_shape(const Shape& input) const {
     return {g.oh, g.ow, g.c};
 }
 
+LayerCost MaxPool2D::cost(const Shape& input) const {
+    const std::uint64_t size = std::uint64_t(opt_.size);
+    return {0, elements(output_shape(input)) * size * size, 0};
+}
+
 void MaxPool2D::build(const Shape& input, Rng& rng) {
     Layer::build(input, rng);
     g_ = pool_geometry(input, opt_);

@@ -24,14 +24,20 @@ Model Model::from_spec(const std::string& spec, std::uint64_t seed) {
     }
     m.acts_.resize(m.layers_.size() + 1);
     m.grads_.resize(m.layers_.size() + 1);
-    m.fused_.assign(m.layers_.size(), false);
-    m.out_.resize(m.layers_.size());
-    for (std::size_t i = 0; i < m.layers_.size(); ++i) {
-        if (i > 0 && !m.fused_[i - 1] && m.layers_[i]->kind() == "relu" && m.layers_[i - 1]->fuse_relu())
-            m.fused_[i] = true;
-        m.out_[i] = m.fused_[i] ? m.out_[i - 1] : i + 1;
-    }
+    m.fuse_relus();
     return m;
+}
+
+void Model::fuse_relus() {
+    fused_.assign(layers_.size(), false);
+    out_.resize(layers_.size());
+    for (std::size_t i = 0; i < layers_.size(); ++i) {
+        if (i > 0 && !fused_[i - 1] && layers_[i]->kind() == "relu" && layers_[i - 1]->can_fuse_relu()) {
+            layers_[i - 1]->fuse_relu();
+            fused_[i] = true;
+        }
+        out_[i] = fused_[i] ? out_[i - 1] : i + 1;
+    }
 }
 
 std::string Model::spec() const { return spec_to_string(input_, layers_); }

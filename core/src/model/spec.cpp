@@ -72,25 +72,11 @@ void parse_window_options(const Args& a, std::size_t from, const SpecLimits& lim
     }
 }
 
-std::uint64_t elements(const Shape& s) { return std::uint64_t(s.h) * std::uint64_t(s.w) * std::uint64_t(s.c); }
-
-// What a layer costs per sample, counted here in 64 bits (a layer's own size_t arithmetic would
-// wrap on 32-bit wasm) so that a hostile spec is refused before anything is built: parameters,
-// multiply-adds (or comparisons), and its largest scratch buffer (conv's im2col patches).
-struct Cost {
-    std::uint64_t params = 0, work = 0, scratch = 0;
-};
-
 struct LayerEntry {
     const char* name;
     const char* usage;
     std::function<LayerPtr(const Args&, const SpecLimits&)> make;
-    // Called with the layer make() built from the same words, its input and its output shape.
-    std::function<Cost(const Layer&, const Args&, const Shape&, const Shape&)> cost;
 };
-
-// Layers that touch each value once (relu, flatten, dropout).
-Cost elementwise_cost(const Layer&, const Args&, const Shape&, const Shape& out) { return {0, elements(out), 0}; }
 
 // The table of layer kinds: adding a layer means adding a row here.
 const std::vector<LayerEntry>& layer_table() {
@@ -104,12 +90,6 @@ const std::vector<LayerEntry>& layer_table() {
              o.kernel = parse_int(a[2].substr(1), lim.max_kernel, "kernel size");
              parse_window_options(a, 3, lim, o.stride, o.padding);
              return std::make_unique<Conv2D>(o);
-         },
-         [](const Layer& l, const Args&, const Shape& in, const Shape& out) {
-             const Conv2DOptions& o = static_cast<const Conv2D&>(l).options();
-             const std::uint64_t patch = std::uint64_t(o.kernel) * std::uint64_t(o.kernel) * std::uint64_t(in.c);
-             return Cost{(patch + 1) * std::uint64_t(o.filters), elements(out) * patch,
-                         std::uint64_t(out.h) * std::uint64_t(out.w) * patch};
          }},
         {"maxpool", "maxpool SIZE [sSTRIDE] [same|valid]",
          [](const Args& a, const SpecLimits& lim) -> LayerPtr {
@@ -118,31 +98,21 @@ const std::vector<LayerEntry>& layer_table() {
              o.size = parse_int(a[1], lim.max_kernel, "pool size");
              parse_window_options(a, 2, lim, o.stride, o.padding);
              return std::make_unique<MaxPool2D>(o);
-         },
-         [](const Layer&, const Args& a, const Shape&, const Shape& out) {
-             const std::uint64_t size = std::strtoul(a[1].c_str(), nullptr, 10);  // validated by make()
-             return Cost{0, elements(out) * size * size, 0};
          }},
         {"relu", "relu",
          [](const Args& a, const SpecLimits&) -> LayerPtr {
              if (a.size() != 1) throw SpecError("takes no arguments");
              return std::make_unique<ReLU>();
-         },
-         elementwise_cost},
+         }},
         {"flatten", "flatten",
          [](const Args& a, const SpecLimits&) -> LayerPtr {
              if (a.size() != 1) throw SpecError("takes no arguments");
              return std::make_unique<Flatten>();
-         },
-         elementwise_cost},
+         }},
         {"dense", "dense UNITS",
          [](const Args& a, const SpecLimits& lim) -> LayerPtr {
              if (a.size() != 2) throw SpecError("needs exactly one number of units");
              return std::make_unique<Dense>(parse_int(a[1], lim.max_dim, "units"));
-         },
-         [](const Layer& l, const Args&, const Shape& in, const Shape&) {
-             const std::uint64_t units = std::uint64_t(static_cast<const Dense&>(l).units());
-             return Cost{(elements(in) + 1) * units, elements(in) * units, 0};
          }},
         {"dropout", "dropout RATE",
          [](const Args& a, const SpecLimits&) -> LayerPtr {
@@ -152,8 +122,7 @@ const std::vector<LayerEntry>& layer_table() {
              if (end == a[1].c_str() || *end != '\0' || !std::isfinite(r))
                  throw SpecError("rate must be a number, got '" + printable(a[1], 20) + "'");
              return std::make_unique<Dropout>(r);
-         },
-         elementwise_cost},
+         }},
         {"batchnorm", "batchnorm [MOMENTUM]",
          [](const Args& a, const SpecLimits&) -> LayerPtr {
              if (a.size() > 2) throw SpecError("takes at most one momentum");
@@ -163,16 +132,12 @@ const std::vector<LayerEntry>& layer_table() {
              if (end == a[1].c_str() || *end != '\0' || !std::isfinite(m))
                  throw SpecError("momentum must be a number, got '" + printable(a[1], 20) + "'");
              return std::make_unique<BatchNorm>(m);
-         },
-         [](const Layer&, const Args&, const Shape& in, const Shape& out) {
-             return Cost{4 * std::uint64_t(in.c), 2 * elements(out), 0};
          }},
         {"gap", "gap",
          [](const Args& a, const SpecLimits&) -> LayerPtr {
              if (a.size() != 1) throw SpecError("takes no arguments");
              return std::make_unique<GlobalAvgPool>();
-         },
-         [](const Layer&, const Args&, const Shape& in, const Shape&) { return Cost{0, elements(in), 0}; }},
+         }},
     };
     return table;
 }
@@ -211,7 +176,7 @@ ParsedSpec parse_spec(const std::string& text, const SpecLimits& lim) {
         throw SpecError("model spec has " + std::to_string(items.size()) + " items; at most " +
                         std::to_string(lim.max_layers) + " layers are allowed");
     Shape shape = out.input;
-    Cost total;
+    LayerCost total;
     const std::string per_image = " per image (at most " + std::to_string(lim.max_activation) + ")";
     for (std::size_t i = 0; i < items.size(); ++i) {
         const std::string where = "layer " + std::to_string(i + 1) + " '" + printable(items[i], 60) + "'";
@@ -241,7 +206,7 @@ ParsedSpec parse_spec(const std::string& text, const SpecLimits& lim) {
             }
             const Shape in = shape;
             shape = out.layers.back()->output_shape(in);
-            const Cost cost = entry->cost(*out.layers.back(), words, in, shape);
+            const LayerCost cost = out.layers.back()->cost(in);
             total.params += cost.params;
             total.work += cost.work;
             if (elements(shape) > lim.max_activation)

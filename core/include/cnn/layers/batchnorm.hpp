@@ -30,7 +30,7 @@ public:
                   const Context& ctx) override;
     // gamma, beta (trainable), moving_mean, moving_variance (state).
     std::vector<ParamRef> params() override;
-    std::size_t param_count_for(const Shape& input) const override { return 4 * std::size_t(input.c); }
+    LayerCost cost(const Shape& input) const override;
     float momentum() const { return momentum_; }
 
 private:

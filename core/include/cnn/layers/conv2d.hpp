@@ -48,13 +48,9 @@ public:
     void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx,
                   const Context& ctx) override;
     std::vector<ParamRef> params() override;
-    bool fuse_relu() override {
-        relu_ = true;
-        return true;
-    }
-    std::size_t param_count_for(const Shape& input) const override {
-        return (std::size_t(opt_.kernel) * opt_.kernel * input.c + 1) * opt_.filters;
-    }
+    bool can_fuse_relu() const override { return true; }
+    void fuse_relu() override { relu_ = true; }
+    LayerCost cost(const Shape& input) const override;
     const Conv2DOptions& options() const { return opt_; }
 
 private:

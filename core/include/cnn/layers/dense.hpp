@@ -17,13 +17,9 @@ public:
     void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx,
                   const Context& ctx) override;
     std::vector<ParamRef> params() override;
-    bool fuse_relu() override {
-        relu_ = true;
-        return true;
-    }
-    std::size_t param_count_for(const Shape& input) const override {
-        return (input.size() + 1) * std::size_t(units_);
-    }
+    bool can_fuse_relu() const override { return true; }
+    void fuse_relu() override { relu_ = true; }
+    LayerCost cost(const Shape& input) const override;
     int units() const { return units_; }
 
 private:

@@ -11,6 +11,7 @@ public:
     std::string spec() const override { return "gap"; }
     std::string kind() const override { return "gap"; }
     Shape output_shape(const Shape& input) const override { return {1, 1, input.c}; }
+    LayerCost cost(const Shape& input) const override { return {0, elements(input), 0}; }
     void forward(const Tensor& x, Tensor& y, const Context& ctx) override;
     // dx = dy / (h * w) at every position of the channel.
     void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx,

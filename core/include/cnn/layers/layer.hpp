@@ -16,6 +16,7 @@
 //    statistics) is listed with trainable == false and no gradient.
 #pragma once
 
+#include <cstdint>
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -46,6 +47,12 @@ struct ParamRef {
     bool trainable = true;
 };
 
+// Per sample, in 64 bits (size_t arithmetic would wrap on 32-bit wasm for a hostile spec):
+// parameters, multiply-adds (or comparisons), and the largest scratch buffer (conv's im2col patches).
+struct LayerCost {
+    std::uint64_t params = 0, work = 0, scratch = 0;
+};
+
 class Layer {
 public:
     virtual ~Layer() = default;
@@ -65,18 +72,17 @@ public:
     virtual void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx,
                           const Context& ctx) = 0;
     virtual std::vector<ParamRef> params() { return {}; }
-    // Number of parameters this layer would have for an input shape, without allocating them
-    // (lets the spec parser refuse absurd models before building them).
-    virtual std::size_t param_count_for(const Shape& input) const {
-        (void)input;
-        return 0;
-    }
+    // What the layer costs per sample for an input shape, without allocating anything (so that
+    // the spec parser refuses an absurd model before building it, and a weights file is checked
+    // against its spec). Default: an elementwise layer, one operation per output value.
+    virtual LayerCost cost(const Shape& input) const;
 
-    // Asks the layer to apply a ReLU that follows it inside its own forward/backward (in the GEMM
-    // epilogue, while the output is in cache). Returns false if it cannot; then the model runs
-    // the ReLU layer as usual. After true, forward outputs relu(z) and backward takes the
-    // gradient with respect to that ReLU's output.
-    virtual bool fuse_relu() { return false; }
+    // Whether the layer can apply a ReLU that follows it inside its own forward/backward (in the
+    // GEMM epilogue, while the output is in cache). Model::from_spec fuses every such pair.
+    virtual bool can_fuse_relu() const { return false; }
+    // Applies the following ReLU from now on (only if can_fuse_relu()): forward outputs relu(z)
+    // and backward takes the gradient with respect to that ReLU's output.
+    virtual void fuse_relu() {}
 
     // Name given by the model ("conv1", "dense2", ...); prefixes the parameter names.
     void set_name(std::string name) { name_ = std::move(name); }
@@ -90,6 +96,9 @@ protected:
 };
 
 using LayerPtr = std::unique_ptr<Layer>;
+
+// Values in a shape, in 64 bits.
+std::uint64_t elements(const Shape& s);
 
 // Runs fn(task) over the pool if there is one, inline otherwise.
 void run_tasks(const Context& ctx, int tasks, const std::function<void(int)>& fn);

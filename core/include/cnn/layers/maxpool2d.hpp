@@ -32,6 +32,7 @@ public:
     std::string spec() const override;
     std::string kind() const override { return "maxpool"; }
     Shape output_shape(const Shape& input) const override;
+    LayerCost cost(const Shape& input) const override;
     void build(const Shape& input, Rng& rng) override;
     void forward(const Tensor& x, Tensor& y, const Context& ctx) override;
     void backward(const Tensor& x, const Tensor& y, const Tensor& dy, Tensor* dx,

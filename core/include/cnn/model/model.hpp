@@ -69,6 +69,9 @@ private:
     std::vector<std::size_t> out_;
     std::vector<bool> fused_;  // fused_[i]: layer i is a ReLU applied by layer i-1
     std::size_t input_of(std::size_t i) const { return i == 0 ? 0 : out_[i - 1]; }
+    // The building step that fuses each ReLU into the layer before it where that layer can apply
+    // it (fused_, out_): the same arithmetic in fewer passes, for training and inference alike.
+    void fuse_relus();
 };
 
 }  // namespace cnn
