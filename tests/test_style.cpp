@@ -4,6 +4,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <string>
 
 #include "cnn/base/error.hpp"
 #include "cnn/image/conventions.hpp"
@@ -83,6 +87,17 @@ TEST_CASE("Stroke width: dilation adds ink, erosion removes it but keeps every s
     change_stroke_width(line.data(), eroded.data(), 28, 28, -1.0f);
     CHECK(mass(eroded) >= 0.4 * mass(line));
     CHECK_THROWS_AS(change_stroke_width(img.data(), thin.data(), 28, 28, 4.0f), Error);
+}
+
+TEST_CASE("kPagePen is the pen the page draws with") {
+    const char* root = std::getenv("CNN_SOURCE_DIR");
+    std::ifstream in(std::string(root ? root : CNN_SOURCE_DIR) + "/web/draw.js");
+    REQUIRE(in);
+    const std::string js((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string key = "strokeFraction = ";
+    const auto at = js.find(key);
+    REQUIRE(at != std::string::npos);
+    CHECK(std::strtof(js.c_str() + at + key.size(), nullptr) == kPagePen);
 }
 
 TEST_CASE("The pad: extent, position and pen width as fractions of the pad") {

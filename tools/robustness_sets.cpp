@@ -67,12 +67,13 @@ DigitSet width_set(const RobustnessSources& s, Half h, int count, int offset, fl
     });
 }
 
-// Drawn small near a corner of the page's pad with the page's pen (8% of the pad), through the
+// Drawn small near a corner of the page's pad with the page's pen (kPagePen), through the
 // page's drawing path (preprocess_drawing, which brings the bold strokes back into MNIST's range).
 DigitSet corner_set(const RobustnessSources& s, Half h, int count) {
     return from_mnist(s, h, count, 500, 303, [](cnn::Rng& rng, const std::vector<float>& img) {
         cnn::PadPlacement place;
         place.extent = rng.uniform(0.25f, 0.35f);
+        place.pen = cnn::kPagePen;
         const int corner = int(rng.below(4));
         const float margin = 0.04f + place.extent / 2 + rng.uniform(0.0f, 0.05f);
         place.cx = corner % 2 ? 1 - margin : margin;

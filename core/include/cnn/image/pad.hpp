@@ -10,11 +10,18 @@
 
 namespace cnn {
 
+// The page's pen: web/draw.js draws with a round pen this fraction of the pad wide (a test checks
+// that the two agree).
+constexpr float kPagePen = 0.05f;
+
 // Where and how big a drawing lands on the pad, and the pen it is drawn with.
 struct PadPlacement {
     int pad = 280;               // pad side in pixels (the page's canvas is 280 CSS pixels)
     float extent = 0.7f;         // the drawing's longest side as a fraction of the pad
-    float pen = 0.08f;           // pen width as a fraction of the pad (the page's pen)
+    // Pen width as a fraction of the pad. 0.08 was the page's pen before it became kPagePen; the
+    // synthetic sets drawn with it (conventions, negatives, fine-tuning styles) keep it, so that
+    // their recorded figures stay comparable. The corner set and augmentation use kPagePen.
+    float pen = 0.08f;
     float cx = 0.5f, cy = 0.5f;  // centre of the digit's box, as fractions of the pad
 };
 

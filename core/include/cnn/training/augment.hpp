@@ -29,7 +29,7 @@ struct AugmentOptions {
     float pen_min = 0.08f, pen_max = 0.18f;  // redraw pen width, fraction of the drawing's size
     float marks = 0.0f;   // probability that a redrawn 0, 1 or 7 gets a slash, flag or bar
     // Probability that a redrawn digit is drawn as the page draws it instead: the page's fixed pen
-    // on its pad, the digit 25-90% of the pad (so the pen is 9-32% of the digit: bold when drawn
+    // on its pad, the digit 25-90% of the pad (so the pen is 6-20% of the digit: bold when drawn
     // small), through preprocess_drawing, which erodes bold strokes back into MNIST's range.
     float page_pen = 0.0f;
     float stray = 0.0f;   // probability of a stray dot or short stroke next to the digit
