@@ -214,12 +214,7 @@ GrayImage luminance_from_rgba(const std::uint8_t* rgba, int width, int height) {
     g.width = width;
     g.height = height;
     g.pixels.resize(std::size_t(width) * height);
-    for (std::size_t i = 0; i < g.pixels.size(); ++i) {
-        const std::uint8_t* p = rgba + 4 * i;
-        const float lum = (0.299f * p[0] + 0.587f * p[1] + 0.114f * p[2]) / 255.0f;
-        const float alpha = p[3] / 255.0f;
-        g.pixels[i] = lum * alpha + (1.0f - alpha);  // over white paper
-    }
+    for (std::size_t i = 0; i < g.pixels.size(); ++i) g.pixels[i] = 1.0f - rgba_ink(rgba + 4 * i);  // over white paper
     return g;
 }
 

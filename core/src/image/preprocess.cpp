@@ -158,11 +158,7 @@ GrayImage ink_from_rgba(const std::uint8_t* rgba, int width, int height) {
     g.width = width;
     g.height = height;
     g.pixels.resize(std::size_t(width) * height);
-    for (std::size_t i = 0; i < g.pixels.size(); ++i) {
-        const std::uint8_t* p = rgba + 4 * i;
-        const float lum = (0.299f * p[0] + 0.587f * p[1] + 0.114f * p[2]) / 255.0f;
-        g.pixels[i] = (1.0f - lum) * (p[3] / 255.0f);
-    }
+    for (std::size_t i = 0; i < g.pixels.size(); ++i) g.pixels[i] = rgba_ink(rgba + 4 * i);
     return g;
 }
 

@@ -3,6 +3,7 @@
 // there. Private to the core.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -54,6 +55,19 @@ public:
         if (n > std::uint64_t(size_ - pos_))
             throw E(kind_ + " truncated at byte " + std::to_string(size_) + ": expected " + std::to_string(n) +
                     " bytes of " + what + " at byte " + std::to_string(pos_));
+    }
+    // The 8 magic bytes and the u32 format version that open every digit-cnn binary file, read at
+    // the start. `file` names the kind in "not a digit-cnn <file>", `format` in "unsupported
+    // <format> format version".
+    void header(const char (&magic)[8], std::uint32_t version, const std::string& file, const std::string& format) {
+        if (size_ < 8 || std::memcmp(data_, magic, 8) != 0)
+            throw E("not a digit-cnn " + file + " (bad magic bytes; expected \"" +
+                    std::string(magic, std::find(magic, magic + 8, '\0')) + "\")");
+        take(8, "magic");
+        const std::uint32_t found = u32("format version");
+        if (found != version)
+            throw E("unsupported " + format + " format version " + std::to_string(found) + " (this build reads version " +
+                    std::to_string(version) + ")");
     }
     std::uint8_t u8(const std::string& what) { return *take(1, what); }
     std::uint32_t u32(const std::string& what) {

@@ -90,14 +90,8 @@ std::vector<std::uint8_t> encode_checkpoint(Model& model, const TrainerState& s,
 }
 
 Checkpoint decode_checkpoint(const std::uint8_t* data, std::size_t size) {
-    if (size < 8 || std::memcmp(data, kMagic, 8) != 0)
-        throw CheckpointError("not a digit-cnn training checkpoint (bad magic bytes; expected \"DCNNCKPT\")");
     Reader r(data, size, "checkpoint");
-    r.take(8, "magic");
-    const std::uint32_t version = r.u32("format version");
-    if (version != kCheckpointVersion)
-        throw CheckpointError("unsupported checkpoint format version " + std::to_string(version) +
-                              " (this build reads version " + std::to_string(kCheckpointVersion) + ")");
+    r.header(kMagic, kCheckpointVersion, "training checkpoint", "checkpoint");
     // The checksum first: a damaged file is reported as damaged, not as whatever it parses into.
     if (size < 16) r.need(16 - r.pos(), "checkpoint body");
     std::uint32_t crc_stored = 0;

@@ -54,14 +54,8 @@ std::vector<std::uint8_t> encode_weights(Model& model, const std::string& metada
 }
 
 Model decode_weights(const std::uint8_t* data, std::size_t size, std::string* metadata) {
-    if (size < 8 || std::memcmp(data, kMagic, 8) != 0)
-        throw WeightsError("not a digit-cnn weights file (bad magic bytes; expected \"DCNNWTS\")");
     Reader r(data, size, "weights file");
-    r.take(8, "magic");
-    const std::uint32_t version = r.u32("format version");
-    if (version != kWeightsVersion)
-        throw WeightsError("unsupported weights format version " + std::to_string(version) +
-                           " (this build reads version " + std::to_string(kWeightsVersion) + ")");
+    r.header(kMagic, kWeightsVersion, "weights file", "weights");
     const std::string spec = r.str("model spec", kMaxStringBytes);
     const std::string meta = r.str("metadata", kMaxStringBytes);
     const std::uint32_t count = r.u32("tensor count");

@@ -51,6 +51,12 @@ PreprocessOptions mnist_options(int size);
 // beyond the limits above are refused.
 GrayImage ink_from_rgba(const std::uint8_t* rgba, int width, int height);
 
+// The ink of one RGBA pixel on white paper: 1 - luminance (Rec. 601 weights), times its alpha.
+inline float rgba_ink(const std::uint8_t* p) {
+    const float lum = (0.299f * p[0] + 0.587f * p[1] + 0.114f * p[2]) / 255.0f;
+    return (1.0f - lum) * (p[3] / 255.0f);
+}
+
 // Centre of mass (x, y) of an image; (-1, -1) if it has no mass.
 void centre_of_mass(const GrayImage& img, double& cx, double& cy);
 
