@@ -59,12 +59,12 @@ const spiral = [Array.from({ length: 120 }, (_, i) => {
   const a = i / 119 * 3 * 2 * Math.PI, r = 0.05 + 0.4 * i / 119;
   return [0.5 + r * Math.cos(a), 0.5 + r * Math.sin(a)];
 })];
-// Not asserted: a Z-shaped zigzag ([[0.15, 0.3], [0.8, 0.2], [0.2, 0.5], [0.85, 0.45], [0.15, 0.75],
-// [0.8, 0.8]]) is read as a 3 (55.5%) by weights/robust-nd.dcnn: a known miss, in the README.
+// A Z-shaped zigzag: robust-nd v1 read it as a 3 (55.5%); today's robust-nd must reject it.
+const zigzag = [[[0.15, 0.3], [0.8, 0.2], [0.2, 0.5], [0.85, 0.45], [0.15, 0.75], [0.8, 0.8]]];
 const letterA = [[[0.2, 0.9], [0.5, 0.1], [0.8, 0.9]], [[0.32, 0.6], [0.68, 0.6]]];
 const letterK = [[[0.3, 0.1], [0.3, 0.9]], [[0.75, 0.1], [0.32, 0.55], [0.75, 0.9]]];
 
-test('the robust-nd model answers "Not a digit?" for a letter, a scribble and two digits, with the bars still shown',
+test('the robust-nd model answers "Not a digit?" for letters, scribbles and two digits, with the bars still shown',
   async () => {
     const page = await openPage(browser, url);
     await page.waitForFunction(() => /robust-nd/.test(document.getElementById('model-source')?.textContent ?? ''));
@@ -72,6 +72,7 @@ test('the robust-nd model answers "Not a digit?" for a letter, a scribble and tw
       ['letter A', letterA, {}],
       ['letter K', letterK, {}],
       ['spiral', spiral, {}],
+      ['zigzag', zigzag, {}],
       ['two digits, 4 and 2', null, null],
     ];
     for (const [name, strokes] of cases) {
