@@ -1,7 +1,6 @@
 #include "cnn/io/checkpoint.hpp"
 
 #include <cmath>
-#include <cstring>
 
 #include "cnn/base/error.hpp"
 #include "cnn/io/crc32.hpp"

@@ -69,9 +69,7 @@ void style_shifts(float* img, int h, int w, const AugmentOptions& o, Rng& rng, i
             place.pad = 140;  // half the page's canvas: the same pen and sizes, a quarter of the pixels
             place.extent = rng.uniform(0.25f, 0.9f);
             place.pen = kPagePen;
-            PreprocessOptions size;
-            size.size = h;
-            p = strokes.empty() ? Preprocessed{} : preprocess_drawing(draw_on_pad(strokes, place), PenRange{}, size);
+            p = preprocess_drawing(draw_on_pad(strokes, place), PenRange{}, mnist_options(h));
         } else {
             p = redraw_strokes(strokes, pen, 112, h);
         }
