@@ -13,6 +13,7 @@
 #include "cnn/base/error.hpp"
 #include "cnn/base/parallel.hpp"
 #include "cnn/image/input_preprocessing.hpp"
+#include "cnn/model/loss.hpp"
 #include "cnn/model/metrics.hpp"
 #include "commands.hpp"
 #include "model_input.hpp"
@@ -33,6 +34,7 @@ struct RobustnessOptions {
     std::string test_images = kTestImages, test_labels = kTestLabels;
     bool per_class = false;
     bool json = false;
+    bool ensemble = false;
     int threads = 2;
 };
 
@@ -79,6 +81,36 @@ std::string misread_text(const nlohmann::json& m) {
     return s.empty() ? "-" : s;
 }
 
+// The models' mean digit probabilities (softmax of each model's ten digit logits), as one
+// Evaluation: the accuracy an ensemble of them would have. Loss is the mean cross-entropy of the
+// averaged probabilities.
+cnn::Evaluation ensemble_of(const std::vector<cnn::Evaluation>& evs, const std::vector<std::uint8_t>& labels) {
+    cnn::Evaluation e;
+    e.n = evs.front().n;
+    e.classes = 10;
+    e.confusion.assign(100, 0);
+    e.predictions.resize(std::size_t(e.n));
+    e.logits.resize(std::size_t(e.n) * 10);
+    std::vector<float> mean(10), p(10);
+    int correct = 0;
+    for (int i = 0; i < e.n; ++i) {
+        std::fill(mean.begin(), mean.end(), 0.0f);
+        for (const auto& ev : evs) {
+            cnn::softmax(ev.logits.data() + std::size_t(i) * std::size_t(ev.classes), 10, p.data());
+            for (int c = 0; c < 10; ++c) mean[std::size_t(c)] += p[std::size_t(c)] / float(evs.size());
+        }
+        const int best = int(std::max_element(mean.begin(), mean.end()) - mean.begin());
+        const int truth = labels[std::size_t(i)];
+        e.predictions[std::size_t(i)] = best;
+        ++e.confusion[std::size_t(truth * 10 + best)];
+        if (best == truth) ++correct;
+        e.loss -= std::log(std::max(mean[std::size_t(truth)], 1e-12f)) / e.n;
+        for (int c = 0; c < 10; ++c) e.logits[std::size_t(i) * 10 + std::size_t(c)] = std::log(std::max(mean[std::size_t(c)], 1e-12f));
+    }
+    e.accuracy = e.n ? double(correct) / e.n : 0.0;
+    return e;
+}
+
 int run_robustness(const RobustnessOptions& o) {
     if (o.split != "val" && o.split != "test") throw cnn::Error("--split must be val or test");
     const Half half = o.split == "val" ? Half::validation : Half::test;
@@ -100,6 +132,10 @@ int run_robustness(const RobustnessOptions& o) {
                              std::to_string(m.classes()) + " outputs)");
         models.push_back({w, std::move(m), input_preprocessing_of(w, metadata)});
     }
+    if (o.ensemble && models.size() < 2) throw cnn::Error("--ensemble needs at least two --weights");
+    std::vector<std::string> columns;  // what each result column is: the models, then the ensemble
+    for (const auto& m : models) columns.push_back(m.path);
+    if (o.ensemble) columns.push_back("ensemble: mean of the digit probabilities of [1]-[" + std::to_string(models.size()) + "]");
     RobustnessSources sources;
     cnn::Dataset mnist = half == Half::validation ? load_dataset(o.train_images, o.train_labels)
                                                   : load_dataset(o.test_images, o.test_labels);
@@ -118,6 +154,7 @@ int run_robustness(const RobustnessOptions& o) {
             cnn::apply_input_preprocessing(m.input, d);
             evs.push_back(cnn::evaluate(m.model, d, &pool));
         }
+        if (o.ensemble) evs.push_back(ensemble_of(evs, data.labels));
         return evs;
     };
 
@@ -155,6 +192,7 @@ int run_robustness(const RobustnessOptions& o) {
         nlohmann::json j;
         j["split"] = o.split;
         j["weights"] = o.weights;
+        j["columns"] = columns;
         auto sets = nlohmann::json::array();
         for (const auto& r : results) {
             nlohmann::json s{{"set", r.name}, {"what", r.what}, {"n", r.n}, {"mean_ink", r.mean_ink}};
@@ -180,9 +218,9 @@ int run_robustness(const RobustnessOptions& o) {
 
     std::cout << "Robustness, " << (half == Half::validation ? "validation" : "test") << " halves ("
               << (half == Half::validation ? "for choosing models" : "for reporting only") << ")\n";
-    for (std::size_t m = 0; m < models.size(); ++m) std::cout << "  [" << m + 1 << "] " << models[m].path << "\n";
+    for (std::size_t m = 0; m < columns.size(); ++m) std::cout << "  [" << m + 1 << "] " << columns[m] << "\n";
     std::cout << "\n" << pad_right("set", 13) << pad_left("n", 6) << pad_left("ink", 8);
-    for (std::size_t m = 0; m < models.size(); ++m) std::cout << pad_left("[" + std::to_string(m + 1) + "]", 9);
+    for (std::size_t m = 0; m < columns.size(); ++m) std::cout << pad_left("[" + std::to_string(m + 1) + "]", 9);
     std::cout << "\n";
     for (const auto& r : results) {
         std::cout << pad_right(r.name, 13) << pad_left(std::to_string(r.n), 6) << format("%8.4f", r.mean_ink);
@@ -192,7 +230,7 @@ int run_robustness(const RobustnessOptions& o) {
     for (const auto& r : results) {
         if (r.set.groups.empty() || r.name == "hershey" || r.name == "fonts") continue;
         std::cout << "\n" << r.name << " by group (accuracy; most common misreadings):\n";
-        for (std::size_t m = 0; m < models.size(); ++m) {
+        for (std::size_t m = 0; m < columns.size(); ++m) {
             for (const auto& g : group_report(r.set, r.evals[m]))
                 std::cout << "  [" << m + 1 << "] " << pad_right(g["group"].get<std::string>(), 15)
                           << format("%7.2f%%  ", 100.0 * g["accuracy"].get<double>()) << misread_text(g["misread_as"])
@@ -200,8 +238,8 @@ int run_robustness(const RobustnessOptions& o) {
         }
     }
     if (o.per_class) {
-        for (std::size_t m = 0; m < models.size(); ++m) {
-            std::cout << "\nPer class, [" << m + 1 << "] " << models[m].path << "\n" << pad_right("set", 13);
+        for (std::size_t m = 0; m < columns.size(); ++m) {
+            std::cout << "\nPer class, [" << m + 1 << "] " << columns[m] << "\n" << pad_right("set", 13);
             for (int c = 0; c < 10; ++c) std::cout << pad_left(std::to_string(c), 8);
             std::cout << "\n";
             for (const auto& r : results) {
@@ -243,6 +281,8 @@ Command add_robustness_command(CLI::App& app) {
         ->capture_default_str();
     cmd->add_option("--test-labels", o->test_labels, "MNIST test labels")->capture_default_str();
     cmd->add_flag("--per-class", o->per_class, "Also print accuracy per class and set");
+    cmd->add_flag("--ensemble", o->ensemble,
+                  "Also report the ensemble of the models (their mean digit probabilities) as one more column");
     cmd->add_flag("--json", o->json, "Machine-readable output");
     add_threads_option(cmd, o->threads);
     return {cmd, [o] { return run_robustness(*o); }};

@@ -462,6 +462,13 @@ robustness)
     expect_status 0
     python3 -c 'import json,sys; j=json.loads(sys.stdin.read()); assert len(j["sets"]) == 11, j["sets"]; assert all(0 <= s["results"][0]["accuracy"] <= 1 for s in j["sets"])' <<<"$out" ||
         fail "bad JSON"
+    # An ensemble of a model with itself reads every digit as the model does.
+    run robustness "${args[@]}" --weights "$model" --ensemble --json
+    expect_status 0
+    python3 -c 'import json,sys; j=json.loads(sys.stdin.read()); assert len(j["columns"]) == 3 and j["columns"][2].startswith("ensemble"); assert all(len(s["results"]) == 3 and s["results"][2]["accuracy"] == s["results"][0]["accuracy"] == s["results"][1]["accuracy"] for s in j["sets"])' <<<"$out" ||
+        fail "the ensemble of a model with itself reads differently from the model"
+    run robustness "${args[@]}" --ensemble
+    expect_user_error "--ensemble needs at least two --weights"
     run robustness --weights "$model" --sets nonsense --train-images "$data/train-images.idx" \
         --train-labels "$data/train-labels.idx" --count 30
     expect_user_error "unknown robustness set 'nonsense'"
