@@ -49,8 +49,10 @@ void apply_input_preprocessing(InputPreprocessing p, Dataset& data) {
         throw Error(std::string("input preprocessing '") + input_preprocessing_name(p) +
                     "' needs grayscale images; the data are " + data.shape.str());
     if (data.holds_bytes()) {  // the result is no longer bytes
-        data.images.resize(data.pixels.size());
-        data.copy_images(0, data.n, data.images.data());
+        // Converted aside: copy_images reads the bytes only while `images` is empty.
+        std::vector<float> floats(data.pixels.size());
+        data.copy_images(0, data.n, floats.data());
+        data.images = std::move(floats);
         data.pixels = {};
     }
     for (int i = 0; i < data.n; ++i)
