@@ -3,7 +3,9 @@
 
 #include <cmath>
 
+#include "cnn/base/error.hpp"
 #include "cnn/model/loss.hpp"
+#include "cnn/model/metrics.hpp"
 #include "cnn/training/optimizer.hpp"
 #include "test_util.hpp"
 
@@ -105,4 +107,42 @@ TEST_CASE("SGD with momentum follows v = m*v - lr*g; p += v") {
     CHECK(value[0] == Approx(0.42f));
     CHECK_THROWS_WITH(make_optimizer("rmsprop", 0.1f), Catch::Contains("unknown optimizer"));
     CHECK_THROWS_WITH(make_optimizer("adam", -1.0f), Catch::Contains("learning rate"));
+}
+
+TEST_CASE("score_logits scores rows of logits as evaluate does, and names a size mismatch") {
+    // Three rows of three classes: right, wrong (truth 0, read 2), right.
+    const std::vector<float> logits = {2, 0, 0, 0, 1, 3, -1, 4, 0};
+    const std::vector<std::uint8_t> labels = {0, 0, 1};
+    const Evaluation ev = score_logits(logits, 3, labels);
+    CHECK(ev.n == 3);
+    CHECK(ev.predictions == std::vector<int>{0, 2, 1});
+    CHECK(ev.accuracy == Approx(2.0 / 3));
+    CHECK(ev.count(0, 2) == 1);
+    CHECK(ev.count(1, 1) == 1);
+    CHECK(ev.misclassified(labels) == std::vector<int>{1});
+    // Mean cross-entropy, by hand: -log softmax(z)[label] per row.
+    const auto nll = [](std::vector<double> z, int y) {
+        double s = 0;
+        for (double v : z) s += std::exp(v);
+        return std::log(s) - z[std::size_t(y)];
+    };
+    CHECK(ev.loss == Approx((nll({2, 0, 0}, 0) + nll({0, 1, 3}, 0) + nll({-1, 4, 0}, 1)) / 3).epsilon(1e-12));
+    CHECK(ev.logits == logits);
+
+    // evaluate() in chunks reads as the model's probabilities say, one image at a time.
+    Model m = Model::from_spec("input 1x2x1 | flatten | dense 3", 5);
+    const std::vector<std::uint8_t> px = {10, 200, 90, 30, 250, 250, 0, 70};
+    const std::vector<std::uint8_t> y = {0, 1, 2, 1};
+    const Dataset d = make_dataset(4, {1, 2, 1}, px.data(), y.data(), 3);
+    const Evaluation direct = evaluate(m, d, nullptr, 3);  // two chunks: 3 and 1
+    double loss = 0;
+    for (int i = 0; i < 4; ++i) {
+        const std::vector<float> p = m.predict({px[2 * i] / 255.0f, px[2 * i + 1] / 255.0f}, 1);
+        CHECK(direct.predictions[std::size_t(i)] == argmax(p.data(), 3));
+        loss -= std::log(double(p[y[std::size_t(i)]])) / 4;
+    }
+    CHECK(direct.loss == Approx(loss).epsilon(1e-5));
+
+    CHECK_THROWS_WITH(score_logits({1, 2, 3}, 3, labels), Catch::Contains("3 logits for 3 labels of 3 classes"));
+    CHECK_THROWS_AS(score_logits(logits, 3, {0, 0, 3}), Error);
 }

@@ -152,9 +152,4 @@ void apply_augment_schedule(const AugmentScheduleFlags& f, double lr, cnn::Train
     cnn::validate(t.lr_schedule);
 }
 
-void describe_augment_schedule(const cnn::TrainOptions& t, nlohmann::json& training) {
-    training["augmentation"] = t.augment_enabled ? nlohmann::json(cnn::describe(t.augment)) : nlohmann::json();
-    training["lr_schedule"] = cnn::describe(t.lr_schedule, t.epochs);
-}
-
 }  // namespace tools

@@ -38,7 +38,4 @@ void set_augment_schedule_flag(AugmentScheduleFlags& f, const std::string& flag,
 // Fills the trainer's options (lr: the base learning rate); throws cnn::Error for bad values.
 void apply_augment_schedule(const AugmentScheduleFlags& f, double lr, cnn::TrainOptions& t);
 
-// Adds "augmentation" (a description, or null) and "lr_schedule" to a manifest's training object.
-void describe_augment_schedule(const cnn::TrainOptions& t, nlohmann::json& training);
-
 }  // namespace tools

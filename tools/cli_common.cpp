@@ -48,6 +48,16 @@ cnn::Model load_model(const std::string& path, std::string* metadata) {
     return cnn::load_weights(path, metadata);
 }
 
+cnn::LoadedModel open_model(const std::string& path) {
+    std::string metadata;
+    cnn::Model model = load_model(path, &metadata);
+    try {
+        return cnn::LoadedModel(std::move(model), std::move(metadata));
+    } catch (const cnn::Error& e) {
+        throw cnn::Error("weights file '" + path + "': " + e.what());
+    }
+}
+
 std::string sibling_path(const std::string& path, const std::string& suffix) {
     fs::path p(path);
     p.replace_extension();

@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cnn/base/dataset.hpp"
+#include "cnn/model/loaded_model.hpp"
 #include "cnn/model/model.hpp"
 
 namespace tools {
@@ -25,6 +26,10 @@ cnn::Dataset load_dataset(const std::string& images, const std::string& labels, 
 
 // Loads a weights file (spec + parameters), or an ONNX model (*.onnx); metadata may be null.
 cnn::Model load_model(const std::string& path, std::string* metadata = nullptr);
+
+// The same with its metadata read (cnn::LoadedModel: input preprocessing, reject rule); an error
+// in the metadata names the file, since guessing would feed the model inputs it never saw.
+cnn::LoadedModel open_model(const std::string& path);
 
 // A file next to `path` named after it without its extension:
 // ("weights/seed.dcnn", ".history.json") -> "weights/seed.history.json".

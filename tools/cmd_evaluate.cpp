@@ -144,9 +144,9 @@ void print_json(const cnn::Evaluation& ev, const EvaluateOptions& o, const std::
 }
 
 int run_evaluate(const EvaluateOptions& o) {
-    std::string metadata;
-    cnn::Model model = load_model(o.weights, &metadata);
-    const cnn::InputPreprocessing input = input_preprocessing_of(o.weights, metadata);
+    cnn::LoadedModel loaded = open_model(o.weights);
+    cnn::Model& model = loaded.model();
+    const cnn::InputPreprocessing input = loaded.input();
     std::vector<std::string> skipped;
     const std::string source = o.folder.empty() ? o.images : o.folder;
     cnn::Dataset data = o.folder.empty() ? load_dataset(o.images, o.labels, model.classes())
@@ -154,9 +154,8 @@ int run_evaluate(const EvaluateOptions& o) {
     if (data.shape != model.input_shape())
         throw cnn::Error("'" + source + "' holds " + data.shape.str() + " images but the model expects " +
                          model.input_shape().str());
-    cnn::apply_input_preprocessing(input, data);
     cnn::ThreadPool pool(o.threads);
-    const cnn::Evaluation ev = cnn::evaluate(model, data, &pool);
+    const cnn::Evaluation ev = loaded.evaluate(data, &pool);
     if (!o.json)
         for (const auto& s : skipped) warn("skipped " + s);
     if (o.json)

@@ -55,15 +55,15 @@ nlohmann::json with_lineage(const std::string& base_metadata, const std::string&
 int run_finetune(const FinetuneCliOptions& o) {
     if (o.output == o.weights)
         throw cnn::Error("--output is the base model '" + o.weights + "': write the adapted model elsewhere, so the base stays");
-    std::string metadata;
-    cnn::Model model = load_model(o.weights, &metadata);
-    const cnn::InputPreprocessing input = input_preprocessing_of(o.weights, metadata);
+    cnn::LoadedModel loaded = open_model(o.weights);
+    cnn::Model& model = loaded.model();
+    const std::string& metadata = loaded.metadata();
     cnn::Dataset mine = load_dataset(o.images, o.labels, model.classes());
     cnn::Dataset replay;
     replay.shape = model.input_shape();
     if (!o.no_replay) replay = load_replay(o.replay_images, o.replay_labels);
-    cnn::apply_input_preprocessing(input, mine);
-    if (!o.no_replay) cnn::apply_input_preprocessing(input, replay);
+    loaded.prepare(mine);
+    if (!o.no_replay) loaded.prepare(replay);
     ensure_parent_directory(o.output);
 
     cnn::ThreadPool pool(o.threads);
@@ -74,9 +74,7 @@ int run_finetune(const FinetuneCliOptions& o) {
     meta.erase("test_loss");
     double test_accuracy = -1;
     if (file_exists(o.test_images) && file_exists(o.test_labels)) {
-        cnn::Dataset test = load_dataset(o.test_images, o.test_labels, model.classes());
-        cnn::apply_input_preprocessing(input, test);
-        const cnn::Evaluation ev = cnn::evaluate(model, test, &pool);
+        const cnn::Evaluation ev = loaded.evaluate(load_dataset(o.test_images, o.test_labels, model.classes()), &pool);
         meta["test_accuracy"] = test_accuracy = ev.accuracy;
         meta["test_loss"] = ev.loss;
     } else {

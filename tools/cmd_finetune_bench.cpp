@@ -127,11 +127,9 @@ int run_bench(const BenchOptions& o) {
     for (int k : o.ks)
         if (k < 1 || k > kMaxExamples) throw cnn::Error("--k values must be 1.." + std::to_string(kMaxExamples));
     const Half half = o.half == "val" ? Half::validation : Half::test;
-    std::string metadata;
-    cnn::Model base = load_model(o.weights, &metadata);
-    if (base.input_shape() != cnn::Shape{28, 28, 1})
-        throw cnn::Error("'" + o.weights + "' is not a 28x28 digit classifier");
-    const cnn::InputPreprocessing input = input_preprocessing_of(o.weights, metadata);
+    cnn::LoadedModel loaded = open_model(o.weights);
+    cnn::require_digit_model(loaded.model());
+    cnn::Model& base = loaded.model();
 
     const cnn::Dataset train = load_dataset(o.train_images, o.train_labels);
     RobustnessSources sources;
@@ -144,14 +142,14 @@ int run_bench(const BenchOptions& o) {
         mnist = sources.mnist_test;
     }
     cnn::Dataset replay = load_replay(o.train_images, o.train_labels);
-    cnn::apply_input_preprocessing(input, replay);
-    cnn::apply_input_preprocessing(input, mnist);
+    loaded.prepare(replay);
+    loaded.prepare(mnist);
 
     cnn::ThreadPool pool(o.threads);
     std::vector<Style> styles = make_styles(sources, half, o.eval);
     for (auto& s : styles) {
-        cnn::apply_input_preprocessing(input, s.examples);
-        cnn::apply_input_preprocessing(input, s.eval);
+        loaded.prepare(s.examples);
+        loaded.prepare(s.eval);
         s.before = cnn::evaluate(base, s.eval, &pool).accuracy;
     }
     std::vector<Style*> chosen;

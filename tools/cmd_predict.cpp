@@ -28,11 +28,9 @@ struct PredictOptions {
     std::string idx;
     int count = 0;
     bool json = false;
-    cnn::RejectRule reject;  // from the weights' metadata
     bool show = false;
     int threads = 2;
     Cleanup cleanup = Cleanup::photo;
-    cnn::InputPreprocessing input = cnn::InputPreprocessing::mnist;  // from the weights' metadata
 };
 
 // Full float precision, so that another implementation can be compared to 1e-5 or better.
@@ -102,7 +100,8 @@ int digit_side(const cnn::Model& model) {
     return in.h;
 }
 
-int predict_files(cnn::Model& model, const PredictOptions& o) {
+int predict_files(cnn::LoadedModel& loaded, const PredictOptions& o) {
+    cnn::Model& model = loaded.model();
     const int side = digit_side(model);
     const cnn::PreprocessOptions pre = cnn::mnist_options(side);
     const int k = model.classes();
@@ -119,9 +118,9 @@ int predict_files(cnn::Model& model, const PredictOptions& o) {
                 std::cout << path << ": no digit found (empty image)\n";
             continue;
         }
-        cnn::apply_input_preprocessing(o.input, in.pixels.data(), in.size, in.size);
+        in = loaded.prepare(std::move(in));
         model.predict(in.pixels.data(), 1, probs.data());
-        const cnn::Answer a = answer_for(probs.data(), k, o.reject);
+        const cnn::Answer a = answer_for(probs.data(), k, loaded.rule());
         if (o.json) {
             json_items.push_back("{\"file\": " + json_string(path) + ", \"empty\": false, \"is_digit\": " +
                                  (a.is_digit ? "true" : "false") + ", \"prediction\": " +
@@ -159,7 +158,8 @@ int predict_files(cnn::Model& model, const PredictOptions& o) {
     return 1;
 }
 
-int predict_idx(cnn::Model& model, const PredictOptions& o) {
+int predict_idx(cnn::LoadedModel& loaded, const PredictOptions& o) {
+    cnn::Model& model = loaded.model();
     const cnn::IdxImages idx = cnn::read_idx_images(o.idx);
     const cnn::Shape in = model.input_shape();
     if (idx.rows != in.h || idx.cols != in.w || in.c != 1)
@@ -169,7 +169,7 @@ int predict_idx(cnn::Model& model, const PredictOptions& o) {
     // The same byte-to-float conversion as training data (core's make_dataset).
     const std::vector<std::uint8_t> no_labels(std::size_t(n), 0);
     cnn::Dataset data = cnn::make_dataset(n, in, idx.pixels.data(), no_labels.data(), model.classes());
-    cnn::apply_input_preprocessing(o.input, data);
+    loaded.prepare(data);
     const int k = model.classes();
     std::vector<float> probs(std::size_t(n) * k);
     cnn::ThreadPool pool(o.threads);
@@ -196,14 +196,12 @@ int predict_idx(cnn::Model& model, const PredictOptions& o) {
 int run_predict(PredictOptions o) {
     if (o.images.empty() == o.idx.empty())
         throw cnn::Error("give either image files or --idx FILE (run 'digit-cnn predict --help')");
-    std::string metadata;
-    cnn::Model model = load_model(o.weights, &metadata);
-    o.input = input_preprocessing_of(o.weights, metadata);
-    o.reject = cnn::reject_rule_from_metadata(metadata);
-    if (model.classes() != 10 && model.classes() != 11 && o.reject.threshold > 0)
-        throw cnn::Error("'" + o.weights + "' has a reject rule but " + std::to_string(model.classes()) +
+    cnn::LoadedModel loaded = open_model(o.weights);
+    const int k = loaded.model().classes();
+    if (k != 10 && k != 11 && loaded.rule().threshold > 0)
+        throw cnn::Error("'" + o.weights + "' has a reject rule but " + std::to_string(k) +
                          " outputs; a digit model has 10 or 11");
-    return o.idx.empty() ? predict_files(model, o) : predict_idx(model, o);
+    return o.idx.empty() ? predict_files(loaded, o) : predict_idx(loaded, o);
 }
 
 }  // namespace

@@ -138,17 +138,14 @@ int run_reject(const RejectOptions& o) {
     if (half == Half::train && !o.weights.empty())
         throw cnn::Error("the training part of the negative sets is for --write; measure on --split val or test");
 
-    std::string metadata;
-    cnn::Model model;
-    cnn::RejectRule rule;
-    cnn::InputPreprocessing input;
+    cnn::LoadedModel loaded{cnn::Model()};
     if (!o.weights.empty()) {
-        model = load_model(o.weights, &metadata);
-        if (model.input_shape() != cnn::Shape{28, 28, 1} || (model.classes() != 10 && model.classes() != 11))
-            throw cnn::Error("'" + o.weights + "' is not a 28x28 digit classifier with 10 or 11 outputs");
-        rule = cnn::reject_rule_from_metadata(metadata);
-        input = input_preprocessing_of(o.weights, metadata);
+        loaded = open_model(o.weights);
+        cnn::require_digit_model(loaded.model());
     }
+    cnn::Model& model = loaded.model();
+    const std::string& metadata = loaded.metadata();
+    cnn::RejectRule rule = loaded.rule();
 
     RobustnessSources sources;
     if (half == Half::test) {
@@ -170,7 +167,7 @@ int run_reject(const RejectOptions& o) {
     cnn::ThreadPool pool(o.threads);
     for (auto& s : sets) {
         cnn::Dataset d = s.set.dataset();
-        cnn::apply_input_preprocessing(input, d);
+        loaded.prepare(d);
         if (!s.digits && model.classes() == 10) d.labels.assign(d.labels.size(), 0);  // no label to score
         s.ev = cnn::evaluate(model, d, &pool);
     }

@@ -4,6 +4,7 @@
 // keeps them as IDX files.
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <iostream>
 #include <map>
 
@@ -36,12 +37,6 @@ struct RobustnessOptions {
     bool json = false;
     bool ensemble = false;
     int threads = 2;
-};
-
-struct LoadedModel {
-    std::string path;
-    cnn::Model model;
-    cnn::InputPreprocessing input;
 };
 
 struct SetResult {
@@ -81,34 +76,22 @@ std::string misread_text(const nlohmann::json& m) {
     return s.empty() ? "-" : s;
 }
 
-// The models' mean digit probabilities (softmax of each model's ten digit logits), as one
-// Evaluation: the accuracy an ensemble of them would have. Loss is the mean cross-entropy of the
-// averaged probabilities.
+// The models' mean probabilities as one Evaluation: the accuracy an ensemble of them would have.
+// Its "logits" are the logs of the mean probabilities, so the loss is the cross-entropy of the mean.
+// The models have the same outputs (checked when they are loaded): an eleven-output ensemble can
+// answer "not a digit", which counts as a misreading here, as it does in each model's column.
 cnn::Evaluation ensemble_of(const std::vector<cnn::Evaluation>& evs, const std::vector<std::uint8_t>& labels) {
-    cnn::Evaluation e;
-    e.n = evs.front().n;
-    e.classes = 10;
-    e.confusion.assign(100, 0);
-    e.predictions.resize(std::size_t(e.n));
-    e.logits.resize(std::size_t(e.n) * 10);
-    std::vector<float> mean(10), p(10);
-    int correct = 0;
-    for (int i = 0; i < e.n; ++i) {
-        std::fill(mean.begin(), mean.end(), 0.0f);
+    const int n = evs.front().n, k = evs.front().classes;
+    std::vector<float> log_mean(std::size_t(n) * std::size_t(k)), p(static_cast<std::size_t>(k));
+    for (int i = 0; i < n; ++i) {
+        float* row = log_mean.data() + std::size_t(i) * std::size_t(k);
         for (const auto& ev : evs) {
-            cnn::softmax(ev.logits.data() + std::size_t(i) * std::size_t(ev.classes), 10, p.data());
-            for (int c = 0; c < 10; ++c) mean[std::size_t(c)] += p[std::size_t(c)] / float(evs.size());
+            cnn::softmax(ev.logits.data() + std::size_t(i) * std::size_t(k), k, p.data());
+            for (int c = 0; c < k; ++c) row[c] += p[std::size_t(c)] / float(evs.size());
         }
-        const int best = int(std::max_element(mean.begin(), mean.end()) - mean.begin());
-        const int truth = labels[std::size_t(i)];
-        e.predictions[std::size_t(i)] = best;
-        ++e.confusion[std::size_t(truth * 10 + best)];
-        if (best == truth) ++correct;
-        e.loss -= std::log(std::max(mean[std::size_t(truth)], 1e-12f)) / e.n;
-        for (int c = 0; c < 10; ++c) e.logits[std::size_t(i) * 10 + std::size_t(c)] = std::log(std::max(mean[std::size_t(c)], 1e-12f));
+        for (int c = 0; c < k; ++c) row[c] = std::log(std::max(row[c], 1e-30f));
     }
-    e.accuracy = e.n ? double(correct) / e.n : 0.0;
-    return e;
+    return cnn::score_logits(std::move(log_mean), k, labels);
 }
 
 int run_robustness(const RobustnessOptions& o) {
@@ -122,20 +105,20 @@ int run_robustness(const RobustnessOptions& o) {
             throw cnn::Error("unknown robustness set '" + name + "' (known: " + known + ")");
         }
     }
-    std::vector<LoadedModel> models;
+    std::vector<cnn::LoadedModel> models;
     for (const auto& w : o.weights) {
-        std::string metadata;
-        cnn::Model m = load_model(w, &metadata);
+        models.push_back(open_model(w));
         // An eleventh output ("not a digit") counts as a misreading of a digit.
-        if (m.input_shape() != cnn::Shape{28, 28, 1} || (m.classes() != 10 && m.classes() != 11))
-            throw cnn::Error("'" + w + "' is not a 28x28 digit classifier (input " + m.input_shape().str() + ", " +
-                             std::to_string(m.classes()) + " outputs)");
-        models.push_back({w, std::move(m), input_preprocessing_of(w, metadata)});
+        cnn::require_digit_model(models.back().model());
     }
     if (o.ensemble && models.size() < 2) throw cnn::Error("--ensemble needs at least two --weights");
-    std::vector<std::string> columns;  // what each result column is: the models, then the ensemble
-    for (const auto& m : models) columns.push_back(m.path);
-    if (o.ensemble) columns.push_back("ensemble: mean of the digit probabilities of [1]-[" + std::to_string(models.size()) + "]");
+    for (std::size_t i = 1; o.ensemble && i < models.size(); ++i)
+        if (models[i].model().classes() != models[0].model().classes())
+            throw cnn::Error("--ensemble needs models with the same outputs: '" + o.weights[0] + "' has " +
+                             std::to_string(models[0].model().classes()) + ", '" + o.weights[i] + "' has " +
+                             std::to_string(models[i].model().classes()));
+    std::vector<std::string> columns = o.weights;  // what each result column is: the models, then the ensemble
+    if (o.ensemble) columns.push_back("ensemble: mean of the probabilities of [1]-[" + std::to_string(models.size()) + "]");
     RobustnessSources sources;
     cnn::Dataset mnist = half == Half::validation ? load_dataset(o.train_images, o.train_labels)
                                                   : load_dataset(o.test_images, o.test_labels);
@@ -149,11 +132,7 @@ int run_robustness(const RobustnessOptions& o) {
     cnn::ThreadPool pool(o.threads);
     const auto evaluate_all = [&](const cnn::Dataset& data) {
         std::vector<cnn::Evaluation> evs;
-        for (auto& m : models) {
-            cnn::Dataset d = data;
-            cnn::apply_input_preprocessing(m.input, d);
-            evs.push_back(cnn::evaluate(m.model, d, &pool));
-        }
+        for (auto& m : models) evs.push_back(m.evaluate(data, &pool));
         if (o.ensemble) evs.push_back(ensemble_of(evs, data.labels));
         return evs;
     };
@@ -282,7 +261,7 @@ Command add_robustness_command(CLI::App& app) {
     cmd->add_option("--test-labels", o->test_labels, "MNIST test labels")->capture_default_str();
     cmd->add_flag("--per-class", o->per_class, "Also print accuracy per class and set");
     cmd->add_flag("--ensemble", o->ensemble,
-                  "Also report the ensemble of the models (their mean digit probabilities) as one more column");
+                  "Also report the ensemble of the models (their mean probabilities; same outputs) as one more column");
     cmd->add_flag("--json", o->json, "Machine-readable output");
     add_threads_option(cmd, o->threads);
     return {cmd, [o] { return run_robustness(*o); }};

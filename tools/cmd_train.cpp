@@ -1,9 +1,11 @@
 // `digit-cnn train`: fit a model on IDX data with progress output, save the best weights, the
 // history (JSON, CSV, SVG figure) and a manifest describing how the weights were made.
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <ctime>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <set>
 #include <tuple>
@@ -20,6 +22,7 @@
 #include "cnn/model/metrics.hpp"
 #include "cnn/model/reject.hpp"
 #include "cnn/model/spec.hpp"
+#include "cnn/training/manifest.hpp"
 #include "cnn/training/trainer.hpp"
 #include "commands.hpp"
 #include "history_io.hpp"
@@ -171,81 +174,211 @@ std::string utc_now() {
     return buf;
 }
 
-nlohmann::json shape_json(const cnn::Shape& s) { return {s.h, s.w, s.c}; }
-
 cnn::InputPreprocessing input_preprocessing(const TrainCliOptions& o) {
     return o.deskew ? cnn::InputPreprocessing::mnist_deskew : cnn::InputPreprocessing::mnist;
 }
 
-// Everything known before training; results are added when it ends.
-nlohmann::json base_manifest(cnn::Model& model, const TrainCliOptions& o, int train_n, int val_n) {
-    nlohmann::json m;
-    m["format"] = "digit-cnn manifest";
-    m["version"] = 1;
+// Core's manifest (training/manifest.hpp) with what only the command line knows.
+nlohmann::json cli_manifest(cnn::Model& model, const TrainCliOptions& o, const cnn::TrainOptions& topt, int train_n,
+                            int val_n) {
+    nlohmann::json m = cnn::training_manifest(model, topt, input_preprocessing(o), train_n, val_n);
     m["weights"] = std::filesystem::path(o.output).filename().string();
-    m["spec"] = model.spec();
-    // What the input must look like: MNIST pixels in [0, 1], white ink on black, digit scaled into
-    // 20x20 and centred by centre of mass in 28x28 (cnn::preprocess_digit for drawings), then
-    // deskewed with --deskew. Predict and evaluate apply what this field says.
-    m["preprocessing"] = cnn::input_preprocessing_name(input_preprocessing(o));
-    m["input_shape"] = shape_json(model.input_shape());
-    m["classes"] = model.classes();
-    m["parameters"] = model.param_count();
-    auto layers = nlohmann::json::array();
-    const auto rows = model.summary();
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-        const auto& row = rows[i];
-        layers.push_back({{"name", row.name},
-                          {"type", model.layer(i).kind()},
-                          {"spec", row.spec},
-                          {"output_shape", shape_json(row.output)},
-                          {"params", row.params}});
-    }
-    m["layers"] = layers;
-    m["test_accuracy"] = nullptr;
-    m["test_loss"] = nullptr;
-    nlohmann::json t;
-    t["epochs"] = o.epochs;
-    t["batch_size"] = o.batch;
-    t["optimizer"] = o.optimizer;
+    nlohmann::json& t = m["training"];
+    t["validation_split"] = o.validation_split;  // the Trainer is given the split made here
     t["learning_rate"] = o.lr;
-    if (o.optimizer == "sgd") t["momentum"] = o.momentum;
-    t["validation_split"] = o.validation_split;
-    t["patience"] = o.patience;
-    t["restore_best"] = !o.no_restore_best;
-    t["label_smoothing"] = o.label_smoothing;
     t["train_images"] = o.train_images;
     t["train_labels"] = o.train_labels;
     t["limit"] = o.limit;
-    t["train_samples"] = train_n;
-    t["validation_samples"] = val_n;
-    m["training"] = t;
     m["threads"] = o.threads;
-    m["seed"] = o.seed;
     m["command"] = o.command_line;
     m["date"] = utc_now();
     m["software"] = "digit-cnn 0.1.0";
+    if (!o.resume.empty()) m["resumed_from"] = o.resume;
     return m;
 }
 
-void add_results(nlohmann::json& m, const cnn::History& h, bool restore_best, double wall_seconds) {
-    m["epochs_run"] = int(h.epochs.size());
-    m["best_epoch"] = h.best_epoch;
-    m["weights_from_epoch"] = restore_best && h.best_epoch > 0 ? h.best_epoch : int(h.epochs.size());
-    m["stopped_early"] = h.stopped_early;
-    m["cancelled"] = h.cancelled;
-    double seconds = 0, images = 0;
-    for (const auto& e : h.epochs) {
-        seconds += e.seconds;
-        images += e.images_per_second * e.seconds;
+// Where a run writes, next to --output; refused now if they clash or --output is not writable,
+// rather than at the first checkpoint after an epoch of training.
+struct OutputPaths {
+    std::string manifest, resume;
+};
+
+OutputPaths check_output_paths(const TrainCliOptions& o) {
+    const OutputPaths paths{sibling_path(o.output, ".json"), sibling_path(o.output, ".resume")};
+    if (paths.resume == o.output)
+        throw cnn::Error("--output '" + o.output +
+                         "' would be overwritten by its own resume checkpoint; use a .dcnn name");
+    if (paths.manifest == o.output)
+        throw cnn::Error("--output '" + o.output +
+                         "' would be overwritten by its own manifest; use a .dcnn name");
+    ensure_parent_directory(o.output);
+    cnn::check_writable(o.output);
+    return paths;
+}
+
+// The training file's Keras split (made here rather than inside the Trainer, so that the sample
+// counts are known for the manifest that the checkpoints carry), as the model takes it; with
+// --negatives, drawings that are not a digit join both halves as class 10.
+std::pair<cnn::Dataset, cnn::Dataset> load_training_split(const TrainCliOptions& o, const cnn::Model& model) {
+    cnn::Dataset train, validation;
+    {
+        // Bytes: a quarter of the memory of floats (60,000 images: 47 instead of 188 MB).
+        cnn::Dataset data = load_dataset(o.train_images, o.train_labels, 10, cnn::PixelStorage::Bytes);
+        std::tie(train, validation) = cnn::split_first(data, std::min(o.limit, data.n), o.validation_split);
+        cnn::apply_input_preprocessing(input_preprocessing(o), train);
+        cnn::apply_input_preprocessing(input_preprocessing(o), validation);
     }
-    if (h.best_epoch > 0) {
-        const auto& best = h.epochs[std::size_t(h.best_epoch - 1)];
-        m["best_val_loss"] = best.has_validation ? nlohmann::json(best.val_loss) : nlohmann::json();
-        m["best_val_accuracy"] = best.has_validation ? nlohmann::json(best.val_accuracy) : nlohmann::json();
+    if (o.negatives.empty()) {
+        // Checked again by the Trainer; here the message can name the flag an 11-output model needs.
+        try {
+            cnn::check_model_output(model, train.classes);
+        } catch (const cnn::Error& e) {
+            if (model.classes() != cnn::kNotDigitClass + 1) throw;
+            throw cnn::Error(std::string(e.what()) + " (an eleventh output, \"not a digit\", is learnt with --negatives)");
+        }
+        return {std::move(train), std::move(validation)};
     }
-    m["training_seconds"] = wall_seconds;
-    m["images_per_second"] = seconds > 0 ? images / seconds : 0.0;  // training batches only
+    if (model.classes() != cnn::kNotDigitClass + 1)
+        throw cnn::Error("--negatives needs a model with 11 outputs (ten digits and \"not a digit\"), "
+                         "e.g. a spec ending in '| dense 11'; this one has " + std::to_string(model.classes()));
+    // Training's own part joins the training data, the validation half the validation data (the
+    // sets use different fonts).
+    for (auto [half, data] : {std::pair{"train", &train}, std::pair{"val", &validation}}) {
+        const std::string base = o.negatives + "/negatives-" + half;
+        cnn::Dataset neg = load_dataset(base + "-images-idx3-ubyte", base + "-labels-idx1-ubyte", model.classes(),
+                                        cnn::PixelStorage::Bytes);
+        cnn::apply_input_preprocessing(input_preprocessing(o), neg);
+        *data = cnn::concat(*data, neg);
+    }
+    return {std::move(train), std::move(validation)};
+}
+
+// The test set as the model takes it, loaded before training so that a bad file is reported
+// now, not after an hour; empty (with a warning) if the files are not there.
+cnn::Dataset load_test_set(const TrainCliOptions& o, const cnn::Model& model, int classes) {
+    if (!file_exists(o.test_images) || !file_exists(o.test_labels)) {
+        warn("test set not found ('" + o.test_images + "', '" + o.test_labels +
+             "'): there will be no test evaluation");
+        return {};
+    }
+    cnn::Dataset test = load_dataset(o.test_images, o.test_labels, classes, cnn::PixelStorage::Bytes);
+    cnn::apply_input_preprocessing(input_preprocessing(o), test);
+    if (test.shape != model.input_shape())
+        throw cnn::Error("the test images are " + test.shape.str() + " but the model expects " +
+                         model.input_shape().str());
+    return test;
+}
+
+cnn::TrainOptions trainer_options(const TrainCliOptions& o) {
+    cnn::TrainOptions t;
+    t.epochs = o.epochs;
+    t.batch_size = o.batch;
+    t.validation_split = 0.0;  // made by load_training_split
+    t.patience = o.patience;
+    t.restore_best = !o.no_restore_best;
+    t.seed = o.seed;
+    t.optimizer = o.optimizer;
+    t.learning_rate = float(o.lr);
+    t.momentum = float(o.momentum);
+    t.label_smoothing = float(o.label_smoothing);
+    apply_augment_schedule(o.augment_schedule, o.lr, t);
+    t.checkpoint_path = o.output;
+    return t;
+}
+
+void print_run_header(const TrainCliOptions& o, cnn::Model& model, const cnn::Trainer& run,
+                      const cnn::TrainOptions& t) {
+    const int val_n = run.validation_set() ? run.validation_set()->n : 0;
+    std::cout << "Model: " << model.spec() << " (" << with_commas(model.param_count()) << " parameters)\n"
+              << "Data: " << with_commas(std::size_t(run.train_set().n)) << " training images, "
+              << (val_n ? with_commas(std::size_t(val_n)) + " for validation" : std::string("no validation"))
+              << "; batch " << o.batch << ", " << o.optimizer << format(" lr %g", o.lr) << ", " << o.threads
+              << " thread" << (o.threads == 1 ? "" : "s") << ", seed " << o.seed << "\n";
+    if (t.lr_schedule.decay != cnn::LrDecay::Constant || t.lr_schedule.warmup_epochs > 0)
+        std::cout << "Learning rate: " << cnn::describe(t.lr_schedule, t.epochs) << "\n";
+    if (t.augment_enabled) std::cout << "Augmentation: " << cnn::describe(t.augment) << "\n";
+    if (val_n == 0) warn("no validation data: early stopping and the best checkpoint follow the training loss");
+    std::cout.flush();
+}
+
+// Trains batch by batch until the run is done, Ctrl-C or --max-batches (then the resume file is
+// written and the model holds the best weights). At each epoch end the resume file is written,
+// so that a crash or a kill loses at most one epoch. Returns true if --max-batches stopped it.
+// A failure (divergence, a failed write) is rethrown with what is still on disk.
+bool train_until_done(const TrainCliOptions& o, cnn::Trainer& run, const std::string& resume_path,
+                      const std::function<void()>& save_resume) {
+    ProgressBar bar;
+    cnn::TrainCallbacks callbacks;
+    callbacks.on_batch = [&](const cnn::Progress& p) { bar.on_batch(p); };
+    callbacks.on_epoch = [&](const cnn::EpochStats& s) { bar.on_epoch(s, o.epochs); };
+    // On failure, --output counts as this run's best weights only if this run wrote it.
+    const auto written_at = [](const std::string& path) {
+        std::error_code ec;
+        const auto t = std::filesystem::last_write_time(path, ec);
+        return ec ? std::filesystem::file_time_type::min() : t;
+    };
+    const auto output_before = written_at(o.output);
+    InterruptGuard guard;
+    int batches = 0;
+    std::size_t epochs_done = run.history().epochs.size();
+    try {
+        while (!run.done()) {
+            if (g_interrupted.load() || (o.max_batches > 0 && batches == o.max_batches)) {
+                bar.clear();
+                // Saved before cancel(), which puts the best weights back into the model.
+                save_resume();
+                const bool stopped = !g_interrupted.load();
+                if (stopped)
+                    std::cout << "Stopped after " << batches << " batch" << (batches == 1 ? "" : "es")
+                              << " (--max-batches); continue with: digit-cnn train --resume " << resume_path
+                              << std::endl;
+                else
+                    std::cerr << "Interrupted: stopping; the best model so far will be saved, and the run "
+                                 "can continue with: digit-cnn train --resume "
+                              << resume_path << " (Ctrl-C again to kill)" << std::endl;
+                run.cancel();
+                return stopped;
+            }
+            run.run(1, callbacks);
+            ++batches;
+            if (run.history().epochs.size() != epochs_done && !run.done()) {
+                epochs_done = run.history().epochs.size();
+                save_resume();
+            }
+        }
+    } catch (const cnn::Error& e) {
+        bar.clear();
+        // The checkpoints were only written while everything was finite: the last good ones.
+        std::string kept;
+        if (written_at(o.output) != output_before)
+            kept += "the best weights so far are in '" + o.output + "'";
+        else if (file_exists(o.output))
+            kept += "'" + o.output + "' is unchanged (written before this run)";
+        if (file_exists(resume_path))
+            kept += std::string(kept.empty() ? "" : ", ") + "the last epoch's state is in '" + resume_path + "'";
+        throw cnn::Error(std::string(e.what()) + (kept.empty() ? "" : "; " + kept));
+    } catch (...) {
+        bar.clear();
+        throw;
+    }
+    return false;
+}
+
+// The trained weights with their manifest, and the history as JSON, CSV and SVG.
+void save_results(const TrainCliOptions& o, cnn::Model& model, const cnn::History& h,
+                  const nlohmann::json& manifest, const std::string& manifest_path) {
+    cnn::save_weights(o.output, model, manifest.dump());
+    const std::string title =
+        std::filesystem::path(o.output).filename().string() +
+        (manifest["test_accuracy"].is_number()
+             ? format(" - test accuracy %.2f%%", 100.0 * manifest["test_accuracy"].get<double>())
+             : std::string());
+    cnn::write_file_atomic(sibling_path(o.output, ".history.json"), history_json(h).dump(2) + "\n");
+    cnn::write_file_atomic(sibling_path(o.output, ".history.csv"), history_csv(h));
+    cnn::write_file_atomic(sibling_path(o.output, ".history.svg"), history_svg(h, title));
+    cnn::write_file_atomic(manifest_path, manifest.dump(2) + "\n");
+    std::cout << "Saved " << o.output << " (epoch " << manifest["weights_from_epoch"].get<int>() << ")\n"
+              << "Wrote " << manifest_path << ", " << sibling_path(o.output, ".history.{json,csv,svg}") << "\n";
 }
 
 int run_train(TrainCliOptions o, const std::set<std::string>& given) {
@@ -258,86 +391,17 @@ int run_train(TrainCliOptions o, const std::set<std::string>& given) {
         resumed = cnn::load_checkpoint(o.resume);
         apply_recorded_options(o.resume, resumed.metadata, o, given);
     }
-    const bool momentum_given = given.count("momentum") > 0;
-    const std::string manifest_path = sibling_path(o.output, ".json");
-    const std::string resume_path = sibling_path(o.output, ".resume");
-    if (resume_path == o.output)
-        throw cnn::Error("--output '" + o.output +
-                         "' would be overwritten by its own resume checkpoint; use a .dcnn name");
-    if (manifest_path == o.output)
-        throw cnn::Error("--output '" + o.output +
-                         "' would be overwritten by its own manifest; use a .dcnn name");
-    if (momentum_given && o.optimizer != "sgd")
+    if (given.count("momentum") > 0 && o.optimizer != "sgd")
         warn("--momentum only applies to --optimizer sgd; ignoring it");
-    ensure_parent_directory(o.output);
-    // Now, not at the first checkpoint after an epoch of training; the manifest, history and
-    // resume files go to the same folder.
-    cnn::check_writable(o.output);
+    const OutputPaths paths = check_output_paths(o);
 
-    // The Keras validation split is made here rather than inside the Trainer, so that the sample
-    // counts are known for the manifest that the checkpoints carry.
-    cnn::Dataset train, validation;
-    {
-        // Bytes: a quarter of the memory of floats (60,000 images: 47 instead of 188 MB).
-        cnn::Dataset data = load_dataset(o.train_images, o.train_labels, 10, cnn::PixelStorage::Bytes);
-        if (o.limit > 0 && o.limit < data.n) data = cnn::slice(data, 0, o.limit);
-        cnn::apply_input_preprocessing(input_preprocessing(o), data);
-        std::tie(train, validation) = cnn::split_validation(data, o.validation_split);
-    }
     cnn::Model model = o.resume.empty() ? cnn::Model::from_spec(o.spec, o.seed) : std::move(resumed.model);
-    if (o.negatives.empty()) {
-        // Checked again by the Trainer; here the message can name the flag an 11-output model needs.
-        try {
-            cnn::check_model_output(model, train.classes);
-        } catch (const cnn::Error& e) {
-            if (model.classes() != cnn::kNotDigitClass + 1) throw;
-            throw cnn::Error(std::string(e.what()) + " (an eleventh output, \"not a digit\", is learnt with --negatives)");
-        }
-    } else {
-        // Drawings that are not a digit, as class 10: training's own part joins the training
-        // data, the validation half the validation data (the sets use different fonts).
-        if (model.classes() != cnn::kNotDigitClass + 1)
-            throw cnn::Error("--negatives needs a model with 11 outputs (ten digits and \"not a digit\"), "
-                             "e.g. a spec ending in '| dense 11'; this one has " + std::to_string(model.classes()));
-        for (auto [half, data] : {std::pair{"train", &train}, std::pair{"val", &validation}}) {
-            const std::string base = o.negatives + "/negatives-" + half;
-            cnn::Dataset neg = load_dataset(base + "-images-idx3-ubyte", base + "-labels-idx1-ubyte",
-                                            model.classes(), cnn::PixelStorage::Bytes);
-            cnn::apply_input_preprocessing(input_preprocessing(o), neg);
-            *data = cnn::concat(*data, neg);
-        }
-    }
+    auto [train, validation] = load_training_split(o, model);
+    const cnn::Dataset test = load_test_set(o, model, train.classes);
     cnn::ThreadPool pool(o.threads);
-    // Loaded before training so that a bad test file is reported now, not after an hour.
-    cnn::Dataset test;
-    if (file_exists(o.test_images) && file_exists(o.test_labels)) {
-        test = load_dataset(o.test_images, o.test_labels, train.classes, cnn::PixelStorage::Bytes);
-        cnn::apply_input_preprocessing(input_preprocessing(o), test);
-        if (test.shape != model.input_shape())
-            throw cnn::Error("the test images are " + test.shape.str() + " but the model expects " +
-                             model.input_shape().str());
-    } else {
-        warn("test set not found ('" + o.test_images + "', '" + o.test_labels +
-             "'): there will be no test evaluation");
-    }
-
-    cnn::TrainOptions topt;
-    topt.epochs = o.epochs;
-    topt.batch_size = o.batch;
-    topt.validation_split = 0.0;  // done above
-    topt.patience = o.patience;
-    topt.restore_best = !o.no_restore_best;
-    topt.seed = o.seed;
-    topt.optimizer = o.optimizer;
-    topt.learning_rate = float(o.lr);
-    topt.momentum = float(o.momentum);
-    topt.label_smoothing = float(o.label_smoothing);
-    apply_augment_schedule(o.augment_schedule, o.lr, topt);
-    topt.checkpoint_path = o.output;
-    nlohmann::json manifest = base_manifest(model, o, train.n, validation.n);
-    describe_augment_schedule(topt, manifest["training"]);
-    if (!o.resume.empty()) manifest["resumed_from"] = o.resume;
-    topt.checkpoint_metadata = manifest.dump();  // as known so far: no test results yet
+    cnn::TrainOptions topt = trainer_options(o);
+    nlohmann::json manifest = cli_manifest(model, o, topt, train.n, validation.n);
+    topt.checkpoint_metadata = manifest.dump();  // as known so far: no results yet
     cnn::Trainer run(model, train, &validation, topt, &pool);
     if (!o.resume.empty()) {
         std::cout << "Resuming " << o.resume << " at epoch " << resumed.state.progress.epoch + 1 << ", batch "
@@ -347,123 +411,37 @@ int run_train(TrainCliOptions o, const std::set<std::string>& given) {
     }
     // What a later --resume needs besides the model and the trainer state.
     const std::string resume_metadata = nlohmann::json{{"options", options_json(o)}}.dump();
-    const auto save_resume = [&] { cnn::save_checkpoint(resume_path, model, run.state(), resume_metadata); };
+    const auto save_resume = [&] { cnn::save_checkpoint(paths.resume, model, run.state(), resume_metadata); };
+    print_run_header(o, model, run, topt);
 
-    const int val_n = run.validation_set() ? run.validation_set()->n : 0;
-    std::cout << "Model: " << model.spec() << " (" << with_commas(model.param_count()) << " parameters)\n"
-              << "Data: " << with_commas(std::size_t(run.train_set().n)) << " training images, "
-              << (val_n ? with_commas(std::size_t(val_n)) + " for validation" : std::string("no validation"))
-              << "; batch " << o.batch << ", " << o.optimizer << format(" lr %g", o.lr) << ", " << o.threads
-              << " thread" << (o.threads == 1 ? "" : "s") << ", seed " << o.seed << "\n";
-    if (topt.lr_schedule.decay != cnn::LrDecay::Constant || topt.lr_schedule.warmup_epochs > 0)
-        std::cout << "Learning rate: " << cnn::describe(topt.lr_schedule, topt.epochs) << "\n";
-    if (topt.augment_enabled) std::cout << "Augmentation: " << cnn::describe(topt.augment) << "\n";
-    if (val_n == 0)
-        warn("no validation data: early stopping and the best checkpoint follow the training loss");
-    std::cout.flush();
-
-    ProgressBar bar;
-    cnn::TrainCallbacks callbacks;
-    callbacks.on_batch = [&](const cnn::Progress& p) { bar.on_batch(p); };
-    callbacks.on_epoch = [&](const cnn::EpochStats& s) { bar.on_epoch(s, o.epochs); };
     const double t0 = cnn::now_seconds();
-    // On failure, --output counts as this run's best weights only if this run wrote it.
-    const auto written_at = [](const std::string& path) {
-        std::error_code ec;
-        const auto t = std::filesystem::last_write_time(path, ec);
-        return ec ? std::filesystem::file_time_type::min() : t;
-    };
-    const auto output_before = written_at(o.output);
-    bool stopped = false;  // by --max-batches
-    {
-        InterruptGuard guard;
-        int batches = 0;
-        std::size_t epochs_done = run.history().epochs.size();
-        try {
-            while (!run.done()) {
-                if (g_interrupted.load() || (o.max_batches > 0 && batches == o.max_batches)) {
-                    bar.clear();
-                    // Saved before cancel(), which puts the best weights back into the model.
-                    save_resume();
-                    stopped = !g_interrupted.load();
-                    if (stopped)
-                        std::cout << "Stopped after " << batches << " batch" << (batches == 1 ? "" : "es")
-                                  << " (--max-batches); continue with: digit-cnn train --resume " << resume_path
-                                  << std::endl;
-                    else
-                        std::cerr << "Interrupted: stopping; the best model so far will be saved, and the run "
-                                     "can continue with: digit-cnn train --resume "
-                                  << resume_path << " (Ctrl-C again to kill)" << std::endl;
-                    run.cancel();
-                    break;
-                }
-                run.run(1, callbacks);
-                ++batches;
-                // At each epoch end, so that a crash or a kill loses at most one epoch.
-                if (run.history().epochs.size() != epochs_done && !run.done()) {
-                    epochs_done = run.history().epochs.size();
-                    save_resume();
-                }
-            }
-        } catch (const cnn::Error& e) {
-            bar.clear();
-            // Divergence or a failed write: say what is still on disk. The checkpoints were only
-            // written while everything was finite, so they are the last good ones.
-            std::string kept;
-            if (written_at(o.output) != output_before)
-                kept += "the best weights so far are in '" + o.output + "'";
-            else if (file_exists(o.output))
-                kept += "'" + o.output + "' is unchanged (written before this run)";
-            if (file_exists(resume_path))
-                kept += std::string(kept.empty() ? "" : ", ") + "the last epoch's state is in '" + resume_path + "'";
-            throw cnn::Error(std::string(e.what()) + (kept.empty() ? "" : "; " + kept));
-        } catch (...) {
-            bar.clear();
-            throw;
-        }
-    }
-    const double wall = cnn::now_seconds() - t0;
+    const bool stopped = train_until_done(o, run, paths.resume, save_resume);
     const cnn::History& h = run.history();
     if (h.epochs.empty()) {
         std::cerr << "digit-cnn: no epoch has ended yet, so there are no weights to save; the run can continue "
                      "with: digit-cnn train --resume "
-                  << resume_path << std::endl;
+                  << paths.resume << std::endl;
         return stopped ? 0 : 130;
     }
-    add_results(manifest, h, !o.no_restore_best, wall);
-    const char* monitored = val_n ? "val_loss" : "loss";
+    cnn::add_run_results(manifest, h, !o.no_restore_best);
+    manifest["training_seconds"] = cnn::now_seconds() - t0;
+    const char* monitored = validation.n ? "val_loss" : "loss";
     if (h.stopped_early)
         std::cout << "Early stopping: " << monitored << " did not improve for " << o.patience << " epoch"
                   << (o.patience == 1 ? "" : "s") << "\n";
     if (!o.no_restore_best && h.best_epoch > 0)
         std::cout << "Restored the weights of epoch " << h.best_epoch << " (best " << monitored << ")\n";
-
     if (test.n > 0) {
         const cnn::Evaluation ev = cnn::evaluate(model, test, &pool);
-        manifest["test_accuracy"] = ev.accuracy;
-        manifest["test_loss"] = ev.loss;
-        manifest["test_images"] = ev.n;
+        cnn::add_test_results(manifest, ev);
         std::cout << format("Test: loss %.4f - accuracy %.4f (%s images)\n", ev.loss, ev.accuracy,
                             with_commas(std::size_t(ev.n)).c_str());
     }
-
-    cnn::save_weights(o.output, model, manifest.dump());
-    const std::string title =
-        std::filesystem::path(o.output).filename().string() +
-        (manifest["test_accuracy"].is_number()
-             ? format(" - test accuracy %.2f%%", 100.0 * manifest["test_accuracy"].get<double>())
-             : std::string());
-    cnn::write_file_atomic(sibling_path(o.output, ".history.json"), history_json(h).dump(2) + "\n");
-    cnn::write_file_atomic(sibling_path(o.output, ".history.csv"), history_csv(h));
-    cnn::write_file_atomic(sibling_path(o.output, ".history.svg"), history_svg(h, title));
-    cnn::write_file_atomic(manifest_path, manifest.dump(2) + "\n");
-    std::cout << "Saved " << o.output << " (epoch " << manifest["weights_from_epoch"].get<int>() << ")\n"
-              << "Wrote " << manifest_path << ", " << sibling_path(o.output, ".history.{json,csv,svg}")
-              << "\n";
+    save_results(o, model, h, manifest, paths.manifest);
     if (!h.cancelled) {
         // The run is complete: nothing left to resume.
         std::error_code ec;
-        std::filesystem::remove(resume_path, ec);
+        std::filesystem::remove(paths.resume, ec);
     }
     return h.cancelled && !stopped ? 130 : 0;
 }

@@ -2,8 +2,6 @@
 
 #include <map>
 
-#include "cnn/base/error.hpp"
-
 namespace tools {
 
 CLI::Option* add_cleanup_option(CLI::App* app, Cleanup& cleanup) {
@@ -15,14 +13,6 @@ CLI::Option* add_cleanup_option(CLI::App* app, Cleanup& cleanup) {
                      "clean digital images)")
         ->transform(CLI::CheckedTransformer(names, CLI::ignore_case))
         ->default_str("photo");
-}
-
-cnn::InputPreprocessing input_preprocessing_of(const std::string& weights_path, const std::string& metadata) {
-    try {
-        return cnn::input_preprocessing_from_metadata(metadata);
-    } catch (const cnn::Error& e) {
-        throw cnn::Error("weights file '" + weights_path + "': " + e.what());
-    }
 }
 
 }  // namespace tools

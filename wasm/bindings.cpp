@@ -1,12 +1,12 @@
 // Embind layer: exported names and small adapters that marshal arguments, call core and turn
 // core's exceptions into JavaScript Errors carrying the same message. Arrays cross as copies.
-// No logic lives here: preprocessing, training and evaluation are core's.
+// No logic lives here: checks, preprocessing, training and evaluation are core's.
 #include <cxxabi.h>
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
-#include <algorithm>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <utility>
@@ -16,32 +16,21 @@
 #include "cnn/base/error.hpp"
 #include "cnn/base/parallel.hpp"
 #include "cnn/image/drawing.hpp"
-#include "cnn/image/input_preprocessing.hpp"
 #include "cnn/image/photo.hpp"
 #include "cnn/image/preprocess.hpp"
 #include "cnn/io/checkpoint.hpp"
 #include "cnn/io/idx.hpp"
-#include "cnn/io/model_file.hpp"
 #include "cnn/io/onnx.hpp"
 #include "cnn/io/weights_io.hpp"
-#include "cnn/model/metrics.hpp"
-#include "cnn/model/model.hpp"
-#include "cnn/model/reject.hpp"
+#include "cnn/model/loaded_model.hpp"
 #include "cnn/model/spec.hpp"
 #include "cnn/training/finetune.hpp"
+#include "cnn/training/manifest.hpp"
 #include "cnn/training/trainer.hpp"
 
 using emscripten::val;
 
 namespace {
-
-// The page draws 28x28 grey digits and shows ten bars; other models cannot serve it.
-const cnn::Shape kPageInput{28, 28, 1};
-constexpr int kPageClasses = 10;
-
-[[noreturn]] void throw_js(const std::string& message) {
-    val::global("Error").new_(message).throw_();
-}
 
 // The message of the exception being handled, read from the thrown object itself. Needed because
 // Emscripten 3.1.6's threaded build (pthreads + wasm exceptions) never matches a typed catch
@@ -69,7 +58,7 @@ auto guarded(F&& f) -> decltype(f()) {
     } catch (...) {  // the threaded build lands here (see current_exception_message)
         message = current_exception_message();
     }
-    throw_js(message);
+    val::global("Error").new_(message).throw_();
 }
 
 template <class T>
@@ -85,19 +74,10 @@ std::vector<T> from_js(const val& array) {
     return emscripten::convertJSArrayToNumberVector<T>(array);
 }
 
-val shape_js(const cnn::Shape& s) {
+// A JS object from name/value pairs.
+val object(std::initializer_list<std::pair<const char*, val>> fields) {
     val o = val::object();
-    o.set("h", s.h);
-    o.set("w", s.w);
-    o.set("c", s.c);
-    return o;
-}
-
-val preprocessed_js(const cnn::Preprocessed& p) {
-    val o = val::object();
-    o.set("empty", p.empty);
-    o.set("size", p.size);
-    o.set("pixels", to_js(p.pixels));
+    for (const auto& [name, value] : fields) o.set(name, value);
     return o;
 }
 
@@ -108,107 +88,64 @@ T option(const val& options, const char* name, T fallback) {
     return v.isUndefined() || v.isNull() ? fallback : v.as<T>();
 }
 
+val shape_js(const cnn::Shape& s) { return object({{"h", val(s.h)}, {"w", val(s.w)}, {"c", val(s.c)}}); }
+
+val digit_js(const cnn::Preprocessed& p) {
+    return object({{"empty", val(p.empty)}, {"size", val(p.size)}, {"pixels", to_js(p.pixels)}});
+}
+
 val progress_js(const cnn::Progress& p) {
-    val o = val::object();
-    o.set("epoch", p.epoch);
-    o.set("epochs", p.epochs);
-    o.set("batch", p.batch);
-    o.set("batches", p.batches);
-    o.set("loss", p.loss);
-    o.set("accuracy", p.accuracy);
-    o.set("imagesPerSecond", p.images_per_second);
-    o.set("elapsedSeconds", p.elapsed_seconds);
-    o.set("etaSeconds", p.eta_seconds);
-    return o;
+    return object({{"epoch", val(p.epoch)}, {"epochs", val(p.epochs)}, {"batch", val(p.batch)},
+                   {"batches", val(p.batches)}, {"loss", val(p.loss)}, {"accuracy", val(p.accuracy)},
+                   {"imagesPerSecond", val(p.images_per_second)}, {"elapsedSeconds", val(p.elapsed_seconds)},
+                   {"etaSeconds", val(p.eta_seconds)}});
 }
 
 val epoch_js(const cnn::EpochStats& s) {
-    val o = val::object();
-    o.set("epoch", s.epoch);
-    o.set("loss", s.loss);
-    o.set("accuracy", s.accuracy);
-    o.set("hasValidation", s.has_validation);
-    o.set("valLoss", s.val_loss);
-    o.set("valAccuracy", s.val_accuracy);
-    o.set("seconds", s.seconds);
-    o.set("imagesPerSecond", s.images_per_second);
-    o.set("improved", s.improved);
-    return o;
+    return object({{"epoch", val(s.epoch)}, {"loss", val(s.loss)}, {"accuracy", val(s.accuracy)},
+                   {"hasValidation", val(s.has_validation)}, {"valLoss", val(s.val_loss)},
+                   {"valAccuracy", val(s.val_accuracy)}, {"seconds", val(s.seconds)},
+                   {"imagesPerSecond", val(s.images_per_second)}, {"improved", val(s.improved)}});
 }
 
-// A model plus, for training, the MNIST data and a resumable trainer.
+std::vector<std::uint8_t> rgba_bytes(const val& rgba, int width, int height) {
+    auto bytes = from_js<std::uint8_t>(rgba);
+    cnn::check_rgba_size(bytes.size(), width, height);
+    return bytes;
+}
+
+// A loaded model plus, for training, the MNIST data and a resumable trainer.
 class Session {
 public:
     Session() : model_(cnn::Model::from_spec(cnn::kSeedSpec, 1)) {}
 
-    // --- the model -------------------------------------------------------------------------
-
-    // Replaces the model only if the file (weights or ONNX) decodes and fits the page; otherwise
-    // throws the core's message and keeps the current model.
+    // Replaces the model only if the file (weights or ONNX) decodes and reads digits; otherwise
+    // throws core's message and keeps the current model.
     void loadWeights(const val& bytes) {
         guarded([&] {
             const auto data = from_js<std::uint8_t>(bytes);
-            std::string metadata;
-            cnn::Model m = cnn::decode_model_file(data.data(), data.size(), &metadata);
-            if (m.input_shape() != kPageInput || (m.classes() != kPageClasses && m.classes() != kPageClasses + 1))
-                throw cnn::WeightsError("incompatible model: it takes " + m.input_shape().str() +
-                                        " input and has " + std::to_string(m.classes()) +
-                                        " outputs, but digits need " + kPageInput.str() + " input and " +
-                                        std::to_string(kPageClasses) + " outputs (or " +
-                                        std::to_string(kPageClasses + 1) + " with \"not a digit\")");
-            const cnn::InputPreprocessing input = cnn::input_preprocessing_from_metadata(metadata);
-            cnn::reject_rule_from_metadata(metadata);  // a bad rule is refused now, not at every drawing
-            stopTraining();
-            model_ = std::move(m);
-            metadata_ = std::move(metadata);
-            input_ = input;
+            cnn::LoadedModel m = cnn::decode_loaded_model(data.data(), data.size());
+            cnn::require_digit_model(m.model());
+            replace_model(std::move(m));
         });
     }
-
-    val saveWeights() {
-        return guarded([&] { return to_js(cnn::encode_weights(model_, metadata_)); });
-    }
-
-    val exportOnnx() {
-        return guarded([&] { return to_js(cnn::encode_onnx(model_, metadata_)); });
-    }
-
+    val saveWeights() { return guarded([&] { return to_js(cnn::encode_weights(model_.model(), metadata())); }); }
+    val exportOnnx() { return guarded([&] { return to_js(cnn::encode_onnx(model_.model(), metadata())); }); }
     // A fresh model from a spec, initialised from seed (Keras defaults).
     void initModel(const std::string& spec, double seed) {
-        guarded([&] {
-            cnn::Model m = cnn::Model::from_spec(spec, std::uint64_t(seed));
-            stopTraining();
-            model_ = std::move(m);
-            metadata_ = "{}";
-            input_ = cnn::InputPreprocessing::mnist;
-        });
+        guarded([&] { replace_model(cnn::LoadedModel(cnn::Model::from_spec(spec, std::uint64_t(seed)))); });
     }
-
-    std::string spec() const { return model_.spec(); }
-    std::string metadata() const { return metadata_; }
-    // Replaces the metadata stored with the weights; its "preprocessing" field then applies.
-    void setMetadata(const std::string& json) {
-        guarded([&] {
-            input_ = cnn::input_preprocessing_from_metadata(json);
-            metadata_ = json;
-        });
-    }
-    // The input preprocessing the model was trained with: "mnist" or "mnist+deskew".
-    std::string inputPreprocessing() const { return cnn::input_preprocessing_name(input_); }
-    double paramCount() { return double(model_.param_count()); }
-    val inputShape() const { return shape_js(model_.input_shape()); }
-    int classes() const { return model_.classes(); }
-
+    std::string spec() const { return model_.model().spec(); }
+    std::string metadata() const { return model_.metadata(); }
+    // Replaces the metadata stored with the weights; its "preprocessing" and "reject" then apply.
+    void setMetadata(const std::string& json) { guarded([&] { model_.set_metadata(json); }); }
+    std::string inputPreprocessing() const { return cnn::input_preprocessing_name(model_.input()); }
+    double paramCount() { return double(model_.model().param_count()); }
     val summary() {
         val rows = val::array();
-        for (const auto& s : model_.summary()) {
-            val r = val::object();
-            r.set("name", s.name);
-            r.set("spec", s.spec);
-            r.set("output", shape_js(s.output));
-            r.set("params", double(s.params));
-            rows.call<void>("push", r);
-        }
+        for (const auto& s : model_.model().summary())
+            rows.call<void>("push", object({{"name", val(s.name)}, {"spec", val(s.spec)},
+                                            {"output", shape_js(s.output)}, {"params", val(double(s.params))}}));
         return rows;
     }
 
@@ -229,266 +166,160 @@ public:
     }
     int threads() const { return pool_ ? pool_->threads() : 1; }
 
-    // --- drawn digits and inference --------------------------------------------------------
-
-    // Canvas RGBA (dark on light or transparent) -> {empty, size, pixels: Float32Array}, with the
-    // pen width brought into MNIST's range (drawing.hpp).
+    // Canvas RGBA (dark on light or transparent) -> {empty, size, pixels: Float32Array} as the
+    // model takes it, the pen width brought into MNIST's range (drawing.hpp).
     val preprocessRgba(const val& rgba, int width, int height) {
         return guarded([&] {
             const auto bytes = rgba_bytes(rgba, width, height);
-            return digit_js(cnn::preprocess_drawing(cnn::ink_from_rgba(bytes.data(), width, height)));
+            return digit_js(model_.prepare(cnn::preprocess_drawing(cnn::ink_from_rgba(bytes.data(), width, height))));
         });
     }
-
-    // Ink in [0, 1] (1 = ink), width * height floats -> {empty, size, pixels}.
-    val preprocessInk(const val& ink, int width, int height) {
-        return guarded([&] {
-            cnn::GrayImage g{width, height, from_js<float>(ink)};
-            return digit_js(cnn::preprocess_digit(g));
-        });
-    }
-
     // A photo or scan (RGBA) -> {empty, size, pixels, darkOnLight, componentsKept,
     // componentsDropped}: core's photo cleaning, then the same steps as a drawing.
     val preprocessPhoto(const val& rgba, int width, int height) {
         return guarded([&] {
             const auto bytes = rgba_bytes(rgba, width, height);
-            const cnn::PhotoInk ink =
-                cnn::ink_from_photo(cnn::luminance_from_rgba(bytes.data(), width, height));
-            cnn::Preprocessed p;
-            p.pixels.assign(std::size_t(p.size) * p.size, 0.0f);
-            if (!ink.empty) p = cnn::preprocess_digit(ink.ink);
-            val o = digit_js(std::move(p));
-            o.set("darkOnLight", ink.dark_on_light);
-            o.set("componentsKept", ink.components_kept);
-            o.set("componentsDropped", ink.components_dropped);
+            const cnn::PhotoDigit d = cnn::preprocess_photo(cnn::luminance_from_rgba(bytes.data(), width, height));
+            val o = digit_js(model_.prepare(d.digit));
+            o.set("darkOnLight", d.ink.dark_on_light);
+            o.set("componentsKept", d.ink.components_kept);
+            o.set("componentsDropped", d.ink.components_dropped);
             return o;
         });
     }
-
-    // n images already in MNIST form (e.g. from an IDX file) -> the same n images after the
-    // model's input preprocessing (a copy; unchanged for "mnist").
+    // n images in MNIST form (e.g. from an IDX file) -> as the model takes them (a copy).
     val prepareImages(const val& pixels, int n) {
         return guarded([&] {
             auto x = from_js<float>(pixels);
-            const cnn::Shape& in = model_.input_shape();
-            if (n < 1 || x.size() != std::size_t(n) * in.size())
-                throw cnn::Error("prepareImages: expected " + std::to_string(n) + " images of " +
-                                 in.str() + " floats, got " + std::to_string(x.size()) + " floats");
-            for (int i = 0; i < n; ++i)
-                cnn::apply_input_preprocessing(input_, x.data() + std::size_t(i) * in.size(), in.w,
-                                               in.h);
+            model_.model().check_images(x.size(), n);
+            model_.prepare(x.data(), n);
             return to_js(x);
         });
     }
-
     // One input image (input-size floats) -> Float32Array of class probabilities.
     val predict(const val& pixels) { return predictBatch(pixels, 1); }
-
     // n images -> n * classes probabilities.
     val predictBatch(const val& pixels, int n) {
-        return guarded([&] {
-            const auto x = from_js<float>(pixels);
-            if (n < 1 || x.size() != std::size_t(n) * model_.input_shape().size())
-                throw cnn::Error("predict: expected " + std::to_string(n) + " images of " +
-                                 model_.input_shape().str() + " floats, got " +
-                                 std::to_string(x.size()) + " floats");
-            std::vector<float> probs(std::size_t(n) * model_.classes());
-            model_.predict(x.data(), n, probs.data(), pool_.get());
-            return to_js(probs);
-        });
+        return guarded([&] { return to_js(model_.model().predict(from_js<float>(pixels), n, pool_.get())); });
     }
-
-    // One image's probabilities -> the decision under the rule in the metadata: {isDigit, best,
-    // second, bestP, secondP, notDigitP, digitProbs (the ten digits' if it is a digit)}.
+    // One image's probabilities -> the decision under the model's rule: {isDigit, best, second,
+    // bestP, secondP, notDigitP, digitProbs (the ten digits' if it is a digit)}.
     val decide(const val& probs) const {
         return guarded([&] {
             const auto p = from_js<float>(probs);
-            if (int(p.size()) != model_.classes())
-                throw cnn::Error("decide: expected " + std::to_string(model_.classes()) + " probabilities");
-            const cnn::Answer a = cnn::decide_probabilities(p.data(), int(p.size()), cnn::reject_rule_from_metadata(metadata_));
-            val o = val::object();
-            o.set("isDigit", a.is_digit);
-            o.set("best", a.best);
-            o.set("second", a.second);
-            o.set("bestP", a.best_p);
-            o.set("secondP", a.second_p);
-            o.set("notDigitP", a.not_digit_p);
-            o.set("digitProbs", to_js(a.digit_probabilities));
-            return o;
+            const cnn::Answer a = model_.decide(p.data(), int(p.size()));
+            return object({{"isDigit", val(a.is_digit)}, {"best", val(a.best)}, {"second", val(a.second)},
+                           {"bestP", val(a.best_p)}, {"secondP", val(a.second_p)}, {"notDigitP", val(a.not_digit_p)},
+                           {"digitProbs", to_js(a.digit_probabilities)}});
         });
     }
-
     // Output of layer i for the first image of the last forward pass: {h, w, c, data} (NHWC).
     val activation(int layer) const {
         return guarded([&] {
-            if (layer < 0 || std::size_t(layer) >= model_.layer_count())
-                throw cnn::Error("no layer " + std::to_string(layer));
-            const cnn::Tensor& t = model_.activation(std::size_t(layer));
-            if (t.n() < 1) throw cnn::Error("activation: nothing has been predicted yet");
+            const cnn::Tensor& t = model_.model().first_activation(layer);
             val o = shape_js(t.shape());
             o.set("data", to_js(t.sample(0), t.sample_size()));
             return o;
         });
     }
-
     // Parameters of layer i: [{name, shape, data}], e.g. conv kernels {kh, kw, in, out}.
     val layerParams(int layer) {
         return guarded([&] {
-            if (layer < 0 || std::size_t(layer) >= model_.layer_count())
-                throw cnn::Error("no layer " + std::to_string(layer));
             val list = val::array();
-            for (const auto& p : model_.layer(std::size_t(layer)).params()) {
-                val o = val::object();
-                o.set("name", p.name);
-                o.set("shape", to_js(p.shape));
-                o.set("data", to_js(p.value, p.size));
-                list.call<void>("push", o);
-            }
+            for (const auto& p : model_.model().layer_at(layer).params())
+                list.call<void>("push", object({{"name", val(p.name)}, {"shape", to_js(p.shape)},
+                                                {"data", to_js(p.value, p.size)}}));
             return list;
         });
     }
 
-    // --- data and training -----------------------------------------------------------------
-
-    // Uncompressed IDX bytes of the MNIST training and test sets (the page gunzips first). The
-    // images stay bytes (a quarter of the memory of floats; wasm memory never shrinks).
-    val setData(const val& trainImages, const val& trainLabels, const val& testImages,
-                const val& testLabels) {
+    // Uncompressed IDX bytes of the MNIST training and test sets (the page gunzips first), kept
+    // as bytes (a quarter of the memory of floats; wasm memory never shrinks). -> {train, test, rows, cols}
+    val setData(const val& trainImages, const val& trainLabels, const val& testImages, const val& testLabels) {
         return guarded([&] {
-            Data d;
-            d.train = labelled(trainImages, trainLabels, "training");
-            d.test = labelled(testImages, testLabels, "test");
-            stopTraining();
-            data_ = std::make_unique<Data>(std::move(d));
-            val o = val::object();
-            o.set("train", data_->train.n);
-            o.set("test", data_->test.n);
-            o.set("rows", data_->train.shape.h);
-            o.set("cols", data_->train.shape.w);
-            return o;
+            auto d = std::make_unique<Data>();
+            d->train = cnn::decode_idx_dataset(from_js<std::uint8_t>(trainImages), from_js<std::uint8_t>(trainLabels), "training");
+            d->test = cnn::decode_idx_dataset(from_js<std::uint8_t>(testImages), from_js<std::uint8_t>(testLabels), "test");
+            run_.reset();
+            data_ = std::move(d);
+            return object({{"train", val(data_->train.n)}, {"test", val(data_->test.n)},
+                           {"rows", val(data_->train.shape.h)}, {"cols", val(data_->train.shape.w)}});
         });
     }
-
-    bool hasData() const { return bool(data_); }
-
-    // Images at the given indices of "train" or "test": {rows, cols, pixels: Uint8Array,
-    // labels: Uint8Array}.
+    // Images at the given indices of "train" or "test": {rows, cols, pixels: Uint8Array, labels: Uint8Array}.
     val gatherImages(const std::string& which, const val& indices) {
         return guarded([&] {
-            const Data& d = data();
-            const bool train = which == "train";
-            if (!train && which != "test") throw cnn::Error("no data set named '" + which + "'");
-            const cnn::Dataset& set = train ? d.train : d.test;
-            const auto idx = from_js<int>(indices);
-            const std::size_t sz = set.shape.size();
-            std::vector<std::uint8_t> pixels(idx.size() * sz), out_labels(idx.size());
-            for (std::size_t k = 0; k < idx.size(); ++k) {
-                if (idx[k] < 0 || idx[k] >= set.n)
-                    throw cnn::Error("image " + std::to_string(idx[k]) + " is outside the " +
-                                     which + " set of " + std::to_string(set.n));
-                std::copy_n(set.pixels.begin() + std::ptrdiff_t(idx[k] * sz), sz,
-                            pixels.begin() + std::ptrdiff_t(k * sz));
-                out_labels[k] = set.labels[std::size_t(idx[k])];
-            }
-            val o = val::object();
-            o.set("rows", set.shape.h);
-            o.set("cols", set.shape.w);
-            o.set("pixels", to_js(pixels));
-            o.set("labels", to_js(out_labels));
-            return o;
+            if (which != "train" && which != "test") throw cnn::Error("no data set named '" + which + "'");
+            const cnn::Dataset g = cnn::gather(which == "train" ? data().train : data().test, from_js<int>(indices));
+            return object({{"rows", val(g.shape.h)}, {"cols", val(g.shape.w)}, {"pixels", to_js(g.pixels)},
+                           {"labels", to_js(g.labels)}});
         });
     }
 
     // Starts training a fresh model. options: {spec, seed, epochs, batchSize, learningRate,
     // trainSize, validationSplit, patience, augment (bool: core's default affine distortion),
-    // lrSchedule ("constant", "cosine" or "step"), labelSmoothing}. The first trainSize training
-    // images are used and the last validationSplit of them are held out for validation (Keras
-    // validation_split). The trainer refuses out-of-range settings with core's message.
-    void startTraining(const val& options) {
-        guarded([&] { begin_training(options, nullptr); });
-    }
-
+    // lrSchedule ("constant", "cosine" or "step"), labelSmoothing}: core's split_first and
+    // Trainer check them. -> {train, validation}: the sample counts.
+    val startTraining(const val& options) { return guarded([&] { return begin_training(options, nullptr); }); }
     // Continues a run from a checkpoint made by checkpoint() (same options, same data): core
     // checks that they match and continues exactly where the checkpoint was taken.
-    void resumeTraining(const val& options, const val& bytes) {
-        guarded([&] {
+    val resumeTraining(const val& options, const val& bytes) {
+        return guarded([&] {
             const auto data = from_js<std::uint8_t>(bytes);
             cnn::Checkpoint c = cnn::decode_checkpoint(data.data(), data.size());
-            begin_training(options, &c);
+            return begin_training(options, &c);
         });
     }
-
-    // The running training's checkpoint (model + trainer state; core's format), e.g. at the end
-    // of an epoch, for resumeTraining after a reload.
+    // The running training's checkpoint (model + trainer state; core's format).
     val checkpoint() {
-        return guarded([&] {
-            if (!run_) throw cnn::Error("training has not been started");
-            return to_js(cnn::encode_checkpoint(model_, run_->trainer->state()));
-        });
+        return guarded([&] { return to_js(cnn::encode_checkpoint(model_.model(), run().trainer->state())); });
     }
-
-
     // Runs up to n batches. Returns {progress (last batch, or null), epochs (finished in this
     // call), done, cancelled, stoppedEarly, bestEpoch}.
     val trainStep(int n) {
         return guarded([&] {
-            if (!run_) throw cnn::Error("training has not been started");
             val epochs = val::array();
             val progress = val::null();
             cnn::TrainCallbacks cb;
             cb.on_batch = [&](const cnn::Progress& p) { progress = progress_js(p); };
             cb.on_epoch = [&](const cnn::EpochStats& s) { epochs.call<void>("push", epoch_js(s)); };
-            run_->trainer->run(n, cb);
+            run().trainer->run(n, cb);
             return step_js(progress, epochs);
         });
     }
-
     // Stops between batches; the model keeps the best epoch's weights (restore-best).
     val cancelTraining() {
         return guarded([&] {
-            if (!run_) throw cnn::Error("training has not been started");
-            run_->trainer->cancel();
+            run().trainer->cancel();
             return step_js(val::null(), val::array());
         });
     }
-
-    bool training() const { return run_ && !run_->trainer->done(); }
-
     val history() const {
         val list = val::array();
         if (run_)
-            for (const auto& s : run_->trainer->history().epochs)
-                list.call<void>("push", epoch_js(s));
+            for (const auto& s : run_->trainer->history().epochs) list.call<void>("push", epoch_js(s));
         return list;
     }
-
     // Test-set evaluation: {n, accuracy, loss, classes, confusion: Int32Array (true x predicted),
-    // predictions: Int32Array, misclassified: Int32Array of indices}.
+    // predictions: Int32Array, misclassified: Int32Array of indices}. After training, its figures
+    // also go into trainingMetadata().
     val evaluateTest() {
         return guarded([&] {
-            const Data& d = data();
-            const cnn::Dataset* test = &d.test;
-            cnn::Dataset prepared;  // only for models trained on preprocessed (e.g. deskewed) input
-            if (input_ != cnn::InputPreprocessing::mnist) {
-                prepared = d.test;
-                cnn::apply_input_preprocessing(input_, prepared);
-                test = &prepared;
-            }
-            const cnn::Evaluation ev = cnn::evaluate(model_, *test, pool_.get());
-            std::vector<int> wrong;
-            for (int i = 0; i < ev.n; ++i)
-                if (ev.predictions[std::size_t(i)] != d.test.labels[std::size_t(i)])
-                    wrong.push_back(i);
-            val o = val::object();
-            o.set("n", ev.n);
-            o.set("accuracy", ev.accuracy);
-            o.set("loss", ev.loss);
-            o.set("classes", ev.classes);
-            o.set("confusion", to_js(ev.confusion));
-            o.set("predictions", to_js(ev.predictions));
-            o.set("misclassified", to_js(wrong));
-            return o;
+            const cnn::Evaluation ev = model_.evaluate(data().test, pool_.get());
+            if (run_) cnn::add_test_results(run_->manifest, ev);
+            return object({{"n", val(ev.n)}, {"accuracy", val(ev.accuracy)}, {"loss", val(ev.loss)},
+                           {"classes", val(ev.classes)}, {"confusion", to_js(ev.confusion)},
+                           {"predictions", to_js(ev.predictions)},
+                           {"misclassified", to_js(ev.misclassified(data().test.labels))}});
+        });
+    }
+    // The last run's manifest (core's layout, training/manifest.hpp) as JSON text, with its
+    // results so far; the page adds its own fields and stores it with setMetadata.
+    std::string trainingMetadata() {
+        return guarded([&] {
+            nlohmann::json m = run().manifest;
+            cnn::add_run_results(m, run().trainer->history(), run().options.restore_best);
+            return m.dump();
         });
     }
 
@@ -496,20 +327,9 @@ public:
     // saw them) mixed with the loaded training digits; onStep(step, steps, loss) after each step.
     val fineTune(const val& pixels, const val& labels, const val& options, const val& onStep) {
         return guarded([&] {
-            const Data& d = data();
             if (training()) throw cnn::Error("a training run is in progress: adapt the model after it ends");
-            const auto bytes = from_js<std::uint8_t>(pixels);
-            const auto y = from_js<std::uint8_t>(labels);
-            const cnn::Shape in = model_.input_shape();
-            if (bytes.size() != y.size() * in.size())
-                throw cnn::Error("fineTune: " + std::to_string(y.size()) + " labels need " +
-                                 std::to_string(y.size() * in.size()) + " pixels, got " + std::to_string(bytes.size()));
-            const cnn::Dataset mine = cnn::make_dataset(int(y.size()), in, bytes.data(), y.data(), model_.classes());
-            cnn::Dataset prepared;  // only for models trained on preprocessed (e.g. deskewed) input
-            if (input_ != cnn::InputPreprocessing::mnist) {
-                prepared = d.train;
-                cnn::apply_input_preprocessing(input_, prepared);
-            }
+            const cnn::Dataset mine = cnn::make_byte_dataset(model_.model().input_shape(), from_js<std::uint8_t>(pixels),
+                                                             from_js<std::uint8_t>(labels), model_.model().classes());
             cnn::FineTuneOptions o;
             o.steps = option<int>(options, "steps", o.steps);
             o.batch_size = option<int>(options, "batchSize", o.batch_size);
@@ -517,22 +337,16 @@ public:
             o.learning_rate = float(option<double>(options, "learningRate", o.learning_rate));
             o.augment_enabled = option<bool>(options, "augment", o.augment_enabled);
             o.seed = std::uint64_t(option<double>(options, "seed", double(o.seed)));
+            cnn::Dataset scratch;
             const cnn::FineTuneResult r = cnn::fine_tune(
-                model_, mine, input_ != cnn::InputPreprocessing::mnist ? prepared : d.train, o, pool_.get(),
+                model_.model(), mine, model_.prepared(data().train, scratch), o, pool_.get(),
                 [&](int step, int steps, double loss) {
                     return onStep.isUndefined() || !onStep(step, steps, loss).strictlyEquals(val(false));
                 });
-            val out = val::object();
-            out.set("steps", r.steps);
-            out.set("cancelled", r.cancelled);
-            out.set("seconds", r.seconds);
-            out.set("firstLoss", r.first_loss);
-            out.set("lastLoss", r.last_loss);
-            out.set("rightBefore", r.examples_right_before);
-            out.set("rightAfter", r.examples_right_after);
-            out.set("examples", mine.n);
-            out.set("settings", cnn::describe(o));
-            return out;
+            return object({{"steps", val(r.steps)}, {"cancelled", val(r.cancelled)}, {"seconds", val(r.seconds)},
+                           {"firstLoss", val(r.first_loss)}, {"lastLoss", val(r.last_loss)},
+                           {"rightBefore", val(r.examples_right_before)}, {"rightAfter", val(r.examples_right_after)},
+                           {"examples", val(mine.n)}, {"settings", val(cnn::describe(o))}});
         });
     }
 
@@ -540,11 +354,17 @@ private:
     struct Data {
         cnn::Dataset train, test;  // images held as bytes
     };
-    // The trainer refers to the datasets, so they live together.
-    void begin_training(const val& options, cnn::Checkpoint* resumed) {
-        const Data& d = data();
-        const std::string spec = option<std::string>(options, "spec", cnn::kSeedSpec);
-        cnn::TrainOptions o;
+    // The trainer refers to the split and the options, so they live together.
+    struct Run {
+        cnn::Dataset train, validation;
+        cnn::TrainOptions options;
+        nlohmann::json manifest;
+        std::unique_ptr<cnn::Trainer> trainer;
+    };
+
+    val begin_training(const val& options, cnn::Checkpoint* resumed) {
+        auto run = std::make_unique<Run>();
+        cnn::TrainOptions& o = run->options;
         o.seed = std::uint64_t(option<double>(options, "seed", 1));
         o.epochs = option<int>(options, "epochs", 1);
         o.batch_size = option<int>(options, "batchSize", 64);
@@ -553,140 +373,72 @@ private:
         o.augment_enabled = option<bool>(options, "augment", false);
         o.lr_schedule.decay = cnn::parse_lr_decay(option<std::string>(options, "lrSchedule", "constant"));
         o.label_smoothing = float(option<double>(options, "labelSmoothing", 0.0));
-        const double split = option<double>(options, "validationSplit", 0.1);
-        const int size = option<int>(options, "trainSize", d.train.n);
-        if (size < 2 || size > d.train.n)
-            throw cnn::Error("training set size must be between 2 and " +
-                             std::to_string(d.train.n) + ", got " + std::to_string(size));
-        if (!(split >= 0.0 && split < 1.0))
-            throw cnn::Error("validation split must be in [0, 1), got " +
-                             std::to_string(split));
-        cnn::Model m = resumed ? std::move(resumed->model) : cnn::Model::from_spec(spec, o.seed);
-        // Split as cnn::split_validation does (Keras: the first int(n * (1 - split)) train);
-        // the slices stay bytes, like the data they come from.
-        const int train_n = int(double(size) * (1.0 - split));
-        if (train_n < 1)
-            throw cnn::Error("no training samples left after the validation split");
-        auto run = std::make_unique<Run>();
-        run->train = cnn::slice(d.train, 0, train_n);
-        run->validation = cnn::slice(d.train, train_n, size - train_n);
-        stopTraining();
-        model_ = std::move(m);
-        metadata_ = "{}";
-        input_ = cnn::InputPreprocessing::mnist;
-        run->trainer = std::make_unique<cnn::Trainer>(model_, run->train, &run->validation, o,
-                                                      pool_.get());
+        o.validation_split = option<double>(options, "validationSplit", 0.1);
+        std::tie(run->train, run->validation) =
+            cnn::split_first(data().train, option<int>(options, "trainSize", 0), o.validation_split);
+        cnn::Model m = resumed ? std::move(resumed->model)
+                               : cnn::Model::from_spec(option<std::string>(options, "spec", cnn::kSeedSpec), o.seed);
+        run_.reset();
+        model_ = cnn::LoadedModel(std::move(m));
+        run->trainer = std::make_unique<cnn::Trainer>(model_.model(), run->train, &run->validation, o, pool_.get());
         if (resumed) run->trainer->restore(resumed->state);
+        run->manifest = cnn::training_manifest(model_.model(), o, model_.input(), run->train.n, run->validation.n);
+        run->manifest["trained"] = "in the browser (digit-cnn web page)";
         run_ = std::move(run);
+        return object({{"train", val(run_->train.n)}, {"validation", val(run_->validation.n)}});
     }
 
-    struct Run {
-        cnn::Dataset train, validation;
-        std::unique_ptr<cnn::Trainer> trainer;
-    };
-
-    // An images file and its labels file as one byte-storage data set ("training", "test").
-    static cnn::Dataset labelled(const val& images, const val& labels, const std::string& what) {
-        cnn::IdxImages img = cnn::parse_idx_images(from_js<std::uint8_t>(images), what + " images");
-        auto l = parse_labels(labels, what + " labels", img.count);
-        return cnn::make_byte_dataset({img.rows, img.cols, 1}, std::move(img.pixels), std::move(l));
+    void replace_model(cnn::LoadedModel m) {
+        run_.reset();
+        model_ = std::move(m);
     }
-    static std::vector<std::uint8_t> parse_labels(const val& bytes, const std::string& what,
-                                                  int expected) {
-        const auto data = from_js<std::uint8_t>(bytes);
-        auto labels = cnn::parse_idx_labels(data.data(), data.size(), what);
-        if (labels.size() != std::size_t(expected))
-            throw cnn::DataError(what + " has " + std::to_string(labels.size()) +
-                                 " labels but the images file has " + std::to_string(expected) +
-                                 " images");
-        return labels;
+    bool training() const { return run_ && !run_->trainer->done(); }
+    Run& run() const {
+        if (!run_) throw cnn::Error("training has not been started");
+        return *run_;
     }
-
-    static std::vector<std::uint8_t> rgba_bytes(const val& rgba, int width, int height) {
-        auto bytes = from_js<std::uint8_t>(rgba);
-        if (width <= 0 || height <= 0 || bytes.size() != std::size_t(width) * height * 4)
-            throw cnn::Error("preprocess: expected " + std::to_string(width) + "x" +
-                             std::to_string(height) + " RGBA pixels, got " +
-                             std::to_string(bytes.size()) + " bytes");
-        return bytes;
-    }
-
-    // A preprocessed digit after the model's own input preprocessing (e.g. deskewing).
-    val digit_js(cnn::Preprocessed p) const {
-        if (!p.empty) cnn::apply_input_preprocessing(input_, p.pixels.data(), p.size, p.size);
-        return preprocessed_js(p);
-    }
-
     const Data& data() const {
         if (!data_) throw cnn::Error("no MNIST data loaded");
         return *data_;
     }
-
-    void stopTraining() { run_.reset(); }
-
     val step_js(val progress, val epochs) const {
         const cnn::History& h = run_->trainer->history();
-        val o = val::object();
-        o.set("progress", progress);
-        o.set("epochs", epochs);
-        o.set("done", run_->trainer->done());
-        o.set("cancelled", h.cancelled);
-        o.set("stoppedEarly", h.stopped_early);
-        o.set("bestEpoch", h.best_epoch);
-        return o;
+        return object({{"progress", progress}, {"epochs", epochs}, {"done", val(run_->trainer->done())},
+                       {"cancelled", val(h.cancelled)}, {"stoppedEarly", val(h.stopped_early)},
+                       {"bestEpoch", val(h.best_epoch)}});
     }
 
     std::unique_ptr<cnn::ThreadPool> pool_;  // declared first: the trainer may use it to the end
-    cnn::Model model_;
-    std::string metadata_ = "{}";
-    cnn::InputPreprocessing input_ = cnn::InputPreprocessing::mnist;
+    cnn::LoadedModel model_;
     std::unique_ptr<Data> data_;
     std::unique_ptr<Run> run_;
 };
 
-// Free functions for tools and tests that only need to read IDX bytes.
+// Free functions for tools and tests that read and write IDX bytes.
 val parseIdxImages(const val& bytes) {
     return guarded([&] {
-        const auto data = from_js<std::uint8_t>(bytes);
-        const cnn::IdxImages imgs = cnn::parse_idx_images(data.data(), data.size(), "IDX images");
-        val o = val::object();
-        o.set("count", imgs.count);
-        o.set("rows", imgs.rows);
-        o.set("cols", imgs.cols);
-        o.set("pixels", to_js(imgs.pixels));
-        return o;
+        const cnn::IdxImages i = cnn::parse_idx_images(from_js<std::uint8_t>(bytes), "IDX images");
+        return object({{"count", val(i.count)}, {"rows", val(i.rows)}, {"cols", val(i.cols)}, {"pixels", to_js(i.pixels)}});
     });
 }
-
 val parseIdxLabels(const val& bytes) {
     return guarded([&] {
         const auto data = from_js<std::uint8_t>(bytes);
         return to_js(cnn::parse_idx_labels(data.data(), data.size(), "IDX labels"));
     });
 }
-
-// Throws core's message (with the layer it concerns) if spec is not a buildable model spec. The
-// page checks a spec here, in the single-threaded module, before the threaded module trains it:
-// that module loses the context core adds to spec errors (see current_exception_message).
 val encodeIdxImages(const val& pixels, int count, int rows, int cols) {
-    return guarded([&] {
-        cnn::IdxImages img;
-        img.count = count;
-        img.rows = rows;
-        img.cols = cols;
-        img.pixels = from_js<std::uint8_t>(pixels);
-        return to_js(cnn::encode_idx_images(img));
-    });
+    return guarded([&] { return to_js(cnn::encode_idx_images({count, rows, cols, from_js<std::uint8_t>(pixels)})); });
 }
-
 val encodeIdxLabels(const val& labels) {
     return guarded([&] { return to_js(cnn::encode_idx_labels(from_js<std::uint8_t>(labels))); });
 }
-
+// Throws core's message (with the layer it concerns) if spec is not a buildable model spec. The
+// page checks a spec here, in the single-threaded module, before the threaded module trains it:
+// that module loses the context core adds to spec errors (see current_exception_message).
 void checkSpec(const std::string& spec) {
     guarded([&] { cnn::parse_spec(spec); });
 }
-
 std::string seedSpec() { return cnn::kSeedSpec; }
 std::string improvedSpec() { return cnn::kImprovedSpec; }
 
@@ -703,33 +455,29 @@ EMSCRIPTEN_BINDINGS(digit_cnn) {
         .function("spec", &Session::spec)
         .function("metadata", &Session::metadata)
         .function("setMetadata", &Session::setMetadata)
+        .function("inputPreprocessing", &Session::inputPreprocessing)
         .function("paramCount", &Session::paramCount)
-        .function("inputShape", &Session::inputShape)
-        .function("classes", &Session::classes)
+        .function("summary", &Session::summary)
         .function("setThreads", &Session::setThreads)
         .function("threads", &Session::threads)
-        .function("summary", &Session::summary)
         .function("preprocessRgba", &Session::preprocessRgba)
-        .function("preprocessInk", &Session::preprocessInk)
         .function("preprocessPhoto", &Session::preprocessPhoto)
         .function("prepareImages", &Session::prepareImages)
-        .function("inputPreprocessing", &Session::inputPreprocessing)
         .function("predict", &Session::predict)
         .function("predictBatch", &Session::predictBatch)
         .function("decide", &Session::decide)
         .function("activation", &Session::activation)
         .function("layerParams", &Session::layerParams)
         .function("setData", &Session::setData)
-        .function("hasData", &Session::hasData)
         .function("gatherImages", &Session::gatherImages)
         .function("startTraining", &Session::startTraining)
         .function("resumeTraining", &Session::resumeTraining)
         .function("checkpoint", &Session::checkpoint)
         .function("trainStep", &Session::trainStep)
         .function("cancelTraining", &Session::cancelTraining)
-        .function("training", &Session::training)
         .function("history", &Session::history)
         .function("evaluateTest", &Session::evaluateTest)
+        .function("trainingMetadata", &Session::trainingMetadata)
         .function("fineTune", &Session::fineTune);
     function("parseIdxImages", &parseIdxImages);
     function("parseIdxLabels", &parseIdxLabels);

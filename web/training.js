@@ -59,12 +59,12 @@ export class TrainingPanel {
       labelSmoothing: num('train-smoothing'),
       augment: $('train-augment').checked,
     };
+    // The page's own limits (the form's constraints hold the rest); core checks every setting
+    // again and its messages reach the page.
     if (!o.spec) throw new Error('the model spec is empty');
     if (!(o.epochs >= 1 && o.epochs <= 5)) throw new Error('epochs must be between 1 and 5');
     if (!(o.trainSize >= 100 && o.trainSize <= 60000)) throw new Error('use between 100 and 60,000 training images');
-    if (!(o.learningRate > 0 && o.learningRate <= 1)) throw new Error('the learning rate must be in (0, 1]');
     if (!(o.seed >= 0)) throw new Error('the seed must be a non-negative integer');
-    if (!(o.labelSmoothing >= 0 && o.labelSmoothing < 1)) throw new Error('label smoothing must be in [0, 1)');
     return o;
   }
 
@@ -181,7 +181,6 @@ export class TrainingPanel {
 
   resetCharts(options) {
     this.lastProgress = null;
-    this.trainN = Math.floor(options.trainSize * (1 - VALIDATION_SPLIT));
     this.curve = { loss: [], acc: [], valLoss: [], valAcc: [] };
     this.epochs = options.epochs;
     $('charts').hidden = false;
@@ -209,7 +208,8 @@ export class TrainingPanel {
       this.curve.loss.push([x, p.loss]);
       this.curve.acc.push([x, p.accuracy]);
       const done = (p.epoch - 1 + p.batch / p.batches) / p.epochs;
-      const left = p.etaSeconds + (p.epochs - p.epoch) * (p.imagesPerSecond > 0 ? this.trainN / p.imagesPerSecond : 0);
+      // The rest of this epoch, then the later ones at this epoch's pace.
+      const left = p.etaSeconds + (p.epochs - p.epoch) * (p.elapsedSeconds + p.etaSeconds);
       if (!this.stopRequested)
         this.status(
           `Epoch <b>${p.epoch}</b> of ${p.epochs} · batch <b>${fmtInt(p.batch)}</b> of ${fmtInt(p.batches)} · ` +

@@ -203,18 +203,9 @@ const handlers = {
       const evaluation = session.evaluateTest();
       const wrong = Array.from(evaluation.misclassified.slice(0, misclassifiedLimit));
       const images = wrong.length ? session.gatherImages('test', Int32Array.from(wrong)) : null;
-      session.setMetadata(JSON.stringify({
-        trained: 'in the browser (digit-cnn web page)',
-        preprocessing: 'mnist',
-        options,
-        epochs_run: history.length,
-        cancelled: step.cancelled,
-        stopped_early: step.stoppedEarly,
-        best_epoch: step.bestEpoch,
-        test_accuracy: evaluation.accuracy,
-        test_loss: evaluation.loss,
-        history,
-      }));
+      // Core's manifest of the run (the layout the CLI writes too) with the test results that
+      // evaluateTest just added; the page keeps its form's options and the epochs it charts.
+      session.setMetadata(JSON.stringify({ ...JSON.parse(session.trainingMetadata()), options, history }));
       const weights = session.saveWeights();
       const result = {
         cancelled: step.cancelled,

@@ -438,6 +438,15 @@ test('training in the browser: progress, a responsive page, test accuracy and th
   // The weights record the options they were trained with (the form reached the trainer).
   const { metadata } = await page.evaluate(() => window.digitCnn.infer.call('modelInfo'));
   assert.deepEqual([metadata.options.lrSchedule, metadata.options.labelSmoothing, metadata.options.augment], ['cosine', 0.05, true]);
+  // ... in core's manifest layout, the one the CLI writes: the settings core trained with, how the
+  // run went and the test figure the page shows.
+  assert.equal(metadata.format, 'digit-cnn manifest');
+  assert.equal(metadata.training.label_smoothing, 0.05);
+  assert.match(metadata.training.lr_schedule, /cosine/);
+  assert.equal(metadata.training.train_samples + metadata.training.validation_samples, 2000);
+  assert.equal(metadata.epochs_run, 1);
+  assert.equal(metadata.test_images, 10000);
+  assert.equal((100 * metadata.test_accuracy).toFixed(2), accuracyText.replace('%', '').trim());
   assert.match(await page.textContent('#model-accuracy'), /%/);
 
   // The new model is the active one and predicts.
@@ -478,6 +487,7 @@ test('training the core refuses shows its message; the training worker then trai
   assert.equal(await page.textContent('#train-status'), 'Training did not complete.');
   assert.ok(!(await page.isDisabled('#train-start')), 'the form is usable again');
   await page.screenshot({ path: artifact('training-refused.png') });
+
 
   // Same page, same worker: a valid run now completes and its model becomes the active one.
   await page.click('[data-spec="seed"]');

@@ -103,7 +103,37 @@ std::pair<Dataset, Dataset> split_validation(const Dataset& d, double fraction) 
         throw Error("validation split must be in [0, 1), got " + std::to_string(fraction));
     // Keras: split_at = int(n * (1 - validation_split)).
     const int train_n = int(double(d.n) * (1.0 - fraction));
+    if (train_n < 1)
+        throw Error("no training samples left after the validation split (" + std::to_string(d.n) +
+                    " samples, validation split " + std::to_string(fraction) + ")");
     return {slice(d, 0, train_n), slice(d, train_n, d.n - train_n)};
+}
+
+std::pair<Dataset, Dataset> split_first(const Dataset& d, int size, double fraction) {
+    if (size < 0 || size > d.n)
+        throw Error("training set size must be between 1 and " + std::to_string(d.n) + " (0 = all), got " +
+                    std::to_string(size));
+    return split_validation(size == 0 ? d : slice(d, 0, size), fraction);
+}
+
+Dataset gather(const Dataset& d, const std::vector<int>& indices) {
+    Dataset out = slice(d, 0, 0);
+    const std::size_t sz = d.shape.size();
+    const auto append = [&](const auto& from, auto& to, int i) {
+        to.insert(to.end(), from.begin() + std::ptrdiff_t(std::size_t(i) * sz),
+                  from.begin() + std::ptrdiff_t(std::size_t(i + 1) * sz));
+    };
+    for (int i : indices) {
+        if (i < 0 || i >= d.n)
+            throw Error("image " + std::to_string(i) + " is outside the set of " + std::to_string(d.n));
+        if (d.holds_bytes())
+            append(d.pixels, out.pixels, i);
+        else
+            append(d.images, out.images, i);
+        out.labels.push_back(d.labels[std::size_t(i)]);
+        ++out.n;
+    }
+    return out;
 }
 
 void gather_batch(const Dataset& d, const int* indices, int count, Tensor& x,

@@ -207,6 +207,16 @@ constexpr int kPolarityGrid = 16;
 
 }  // namespace
 
+PhotoDigit preprocess_photo(const GrayImage& luminance) {
+    PhotoDigit d;
+    d.ink = ink_from_photo(luminance);
+    if (d.ink.empty)
+        d.digit.pixels.assign(std::size_t(d.digit.size) * std::size_t(d.digit.size), 0.0f);
+    else
+        d.digit = preprocess_digit(d.ink.ink);
+    return d;
+}
+
 GrayImage luminance_from_rgba(const std::uint8_t* rgba, int width, int height) {
     check_size(width, height, "luminance_from_rgba");
     if (!rgba) throw Error("luminance_from_rgba: no pixel data");

@@ -152,6 +152,12 @@ Preprocessed preprocess_digit(const GrayImage& ink, const PreprocessOptions& o) 
     return out;
 }
 
+void check_rgba_size(std::size_t bytes, int width, int height) {
+    if (width <= 0 || height <= 0 || bytes != std::size_t(width) * std::size_t(height) * 4)
+        throw Error("preprocess: expected " + std::to_string(width) + "x" + std::to_string(height) +
+                    " RGBA pixels, got " + std::to_string(bytes) + " bytes");
+}
+
 GrayImage ink_from_rgba(const std::uint8_t* rgba, int width, int height) {
     check_drawing_size(width, height);
     GrayImage g;

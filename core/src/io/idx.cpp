@@ -112,16 +112,31 @@ std::vector<std::uint8_t> read_idx_labels(const std::string& path) {
     return parse_idx_labels(data.data(), data.size(), path);
 }
 
-Dataset load_idx_dataset(const std::string& images_path, const std::string& labels_path, int classes,
-                         PixelStorage storage) {
-    IdxImages img = read_idx_images(images_path);
-    auto labels = read_idx_labels(labels_path);
+namespace {
+
+Dataset labelled(IdxImages img, std::vector<std::uint8_t> labels, const std::string& images_name,
+                 const std::string& labels_name, int classes, PixelStorage storage) {
     if (std::size_t(img.count) != labels.size())
-        throw DataError("'" + images_path + "' has " + std::to_string(img.count) + " images but '" +
-                        labels_path + "' has " + std::to_string(labels.size()) + " labels");
+        throw DataError(images_name + " has " + std::to_string(img.count) + " images but " + labels_name + " has " +
+                        std::to_string(labels.size()) + " labels");
     const Shape shape{img.rows, img.cols, 1};
     if (storage == PixelStorage::Bytes) return make_byte_dataset(shape, std::move(img.pixels), std::move(labels), classes);
     return make_dataset(img.count, shape, img.pixels.data(), labels.data(), classes);
+}
+
+}  // namespace
+
+Dataset load_idx_dataset(const std::string& images_path, const std::string& labels_path, int classes,
+                         PixelStorage storage) {
+    return labelled(read_idx_images(images_path), read_idx_labels(labels_path), "'" + images_path + "'",
+                    "'" + labels_path + "'", classes, storage);
+}
+
+Dataset decode_idx_dataset(std::vector<std::uint8_t>&& images, const std::vector<std::uint8_t>& labels,
+                           const std::string& what, int classes) {
+    return labelled(parse_idx_images(std::move(images), what + " images"),
+                    parse_idx_labels(labels.data(), labels.size(), what + " labels"), "the " + what + " images file",
+                    "its labels file", classes, PixelStorage::Bytes);
 }
 
 std::vector<std::uint8_t> encode_idx_images(const IdxImages& images) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "cnn/base/error.hpp"
 #include "cnn/model/loss.hpp"
 
 namespace cnn {
@@ -12,37 +13,53 @@ double Evaluation::class_accuracy(int c) const {
     return total ? double(count(c, c)) / total : 0.0;
 }
 
-Evaluation evaluate(Model& model, const Dataset& data, ThreadPool* pool, int batch) {
+std::vector<int> Evaluation::misclassified(const std::vector<std::uint8_t>& labels) const {
+    std::vector<int> wrong;
+    for (int i = 0; i < n; ++i)
+        if (predictions[std::size_t(i)] != labels[std::size_t(i)]) wrong.push_back(i);
+    return wrong;
+}
+
+Evaluation score_logits(std::vector<float> logits, int classes, const std::vector<std::uint8_t>& labels) {
+    const int n = int(labels.size());
+    if (classes < 1 || logits.size() != std::size_t(n) * std::size_t(classes))
+        throw Error("score_logits: " + std::to_string(logits.size()) + " logits for " + std::to_string(n) +
+                    " labels of " + std::to_string(classes) + " classes");
     Evaluation ev;
-    ev.n = data.n;
-    ev.classes = model.classes();
-    ev.confusion.assign(std::size_t(ev.classes) * ev.classes, 0);
-    ev.predictions.resize(data.n);
-    ev.logits.resize(std::size_t(data.n) * ev.classes);
+    ev.n = n;
+    ev.classes = classes;
+    ev.confusion.assign(std::size_t(classes) * std::size_t(classes), 0);
+    ev.predictions.resize(std::size_t(n));
+    Tensor rows;
+    rows.resize(n, Shape{1, 1, classes});
+    std::copy(logits.begin(), logits.end(), rows.data());
+    const LossResult r = softmax_cross_entropy(rows, labels.data(), nullptr);
+    for (int i = 0; i < n; ++i) {
+        const int pred = argmax(rows.sample(i), classes);
+        ev.predictions[std::size_t(i)] = pred;
+        ++ev.confusion[std::size_t(labels[std::size_t(i)]) * std::size_t(classes) + std::size_t(pred)];
+    }
+    ev.loss = r.loss;
+    ev.accuracy = n ? double(r.correct) / n : 0.0;
+    ev.logits = std::move(logits);
+    return ev;
+}
+
+Evaluation evaluate(Model& model, const Dataset& data, ThreadPool* pool, int batch) {
+    const int classes = model.classes();
+    std::vector<float> logits(std::size_t(data.n) * std::size_t(classes));
     Context ctx;
     ctx.mode = Mode::Infer;
     ctx.pool = pool;
     Tensor x;
-    double loss_sum = 0;
-    int correct = 0;
     for (int s0 = 0; s0 < data.n; s0 += batch) {
         const int m = std::min(batch, data.n - s0);
         x.resize(m, data.shape);
         data.copy_images(s0, m, x.data());
-        const Tensor& logits = model.forward(x, ctx);
-        const LossResult r = softmax_cross_entropy(logits, data.labels.data() + s0, nullptr);
-        loss_sum += r.loss * m;
-        correct += r.correct;
-        for (int i = 0; i < m; ++i) {
-            const int pred = argmax(logits.sample(i), ev.classes);
-            ev.predictions[s0 + i] = pred;
-            std::copy_n(logits.sample(i), ev.classes, ev.logits.begin() + std::ptrdiff_t(s0 + i) * ev.classes);
-            ++ev.confusion[std::size_t(data.labels[s0 + i]) * ev.classes + pred];
-        }
+        const Tensor& out = model.forward(x, ctx);
+        std::copy_n(out.data(), std::size_t(m) * std::size_t(classes), logits.begin() + std::ptrdiff_t(s0) * classes);
     }
-    ev.loss = data.n ? loss_sum / data.n : 0.0;
-    ev.accuracy = data.n ? double(correct) / data.n : 0.0;
-    return ev;
+    return score_logits(std::move(logits), classes, data.labels);
 }
 
 }  // namespace cnn

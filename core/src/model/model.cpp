@@ -124,6 +124,31 @@ void Model::backward(const Tensor& dlogits, const Context& ctx) {
     }
 }
 
+std::vector<float> Model::predict(const std::vector<float>& images, int n, ThreadPool* pool) {
+    check_images(images.size(), n);
+    std::vector<float> probs(std::size_t(n) * std::size_t(classes()));
+    predict(images.data(), n, probs.data(), pool);
+    return probs;
+}
+
+void Model::check_images(std::size_t floats, int n) const {
+    if (n < 1 || floats != std::size_t(n) * input_.size())
+        throw Error("expected " + std::to_string(n) + " images of " + input_.str() + " floats, got " +
+                    std::to_string(floats) + " floats");
+}
+
+Layer& Model::layer_at(int i) {
+    if (i < 0 || std::size_t(i) >= layers_.size()) throw Error("no layer " + std::to_string(i));
+    return *layers_[std::size_t(i)];
+}
+
+const Tensor& Model::first_activation(int i) const {
+    if (i < 0 || std::size_t(i) >= layers_.size()) throw Error("no layer " + std::to_string(i));
+    const Tensor& t = activation(std::size_t(i));
+    if (t.n() < 1) throw Error("activation: nothing has been predicted yet");
+    return t;
+}
+
 void Model::predict(const float* images, int n, float* probs, ThreadPool* pool) {
     constexpr int kChunk = 256;
     const int k = classes();

@@ -250,7 +250,7 @@ TrainerState Trainer::state() const {
     return s;
 }
 
-void check(const TrainerState& s, const RunFacts& run) {
+void check_resumable(const TrainerState& s, const RunFacts& run) {
     const auto bad = [](const std::string& what) {
         throw CheckpointError("checkpoint does not fit this run: " + what);
     };
@@ -293,7 +293,7 @@ void check(const TrainerState& s, const RunFacts& run) {
 }
 
 void Trainer::restore(const TrainerState& s) {
-    check(s, RunFacts{settings(), train_->n, opt_.batch_size, model_.param_count(), optimizer_->name()});
+    check_resumable(s, RunFacts{settings(), train_->n, opt_.batch_size, model_.param_count(), optimizer_->name()});
     try {
         optimizer_->set_state(s.optimizer_state);
     } catch (const Error& e) {

@@ -47,7 +47,16 @@ Dataset slice(const Dataset& d, int begin, int count);
 
 // Keras validation_split: the last `fraction` of the samples (before any shuffling) become the
 // validation set. Returns {train, validation}.
+// Throws Error for a fraction outside [0, 1) or one that leaves no training sample.
 std::pair<Dataset, Dataset> split_validation(const Dataset& d, double fraction);
+
+// The first `size` samples (0: all of them) split as split_validation does: what the page's
+// training-set size and the CLI's --limit mean. Throws Error for a size outside [0, d.n].
+std::pair<Dataset, Dataset> split_first(const Dataset& d, int size, double fraction);
+
+// The samples at `indices`, in that order, in the same storage. Throws Error naming an index
+// outside [0, d.n).
+Dataset gather(const Dataset& d, const std::vector<int>& indices);
 
 // Copies the samples at `indices` into a batch tensor and label vector (no reallocation when the
 // batch does not grow).

@@ -1,15 +1,20 @@
-// One string field of a JSON object, without a JSON library: weights metadata is JSON, and the
-// core (which also runs in the browser) only ever needs a field or two of it.
+// Weights metadata is a JSON object (nlohmann-json, header-only, also in the browser build).
 #pragma once
 
 #include <optional>
 #include <string>
 
+#include <nlohmann/json_fwd.hpp>
+
 namespace cnn {
 
-// The value of the string field `key` at the top level of the JSON object `json` (fields of
-// nested objects do not count), with escapes decoded. Empty text or a missing field gives
-// nullopt. Throws Error for text that is not a JSON object, or when the field is not a string.
+// The metadata as a JSON object; empty (or blank) text is the empty object. Throws Error for
+// text that is not JSON, or JSON that is not an object.
+nlohmann::json parse_metadata(const std::string& json);
+
+// The value of the string field `key` at the top level of the metadata (fields of nested objects
+// do not count). A missing field gives nullopt. Throws Error as parse_metadata does, or when the
+// field is not a string.
 std::optional<std::string> json_string_field(const std::string& json, const std::string& key);
 
 }  // namespace cnn

@@ -49,4 +49,12 @@ GrayImage ink_from_gray(const GrayImage& luminance, bool* dark_on_light = nullpt
 // a soft threshold around the Otsu level that keeps the strokes' anti-aliased edges.
 PhotoInk ink_from_photo(const GrayImage& luminance, const PhotoOptions& options = {});
 
+// A photo's digit: ink_from_photo, then preprocess_digit as for a drawing (an empty digit when
+// nothing stood out from the paper).
+struct PhotoDigit {
+    PhotoInk ink;
+    Preprocessed digit;
+};
+PhotoDigit preprocess_photo(const GrayImage& luminance);
+
 }  // namespace cnn

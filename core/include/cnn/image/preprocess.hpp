@@ -51,6 +51,9 @@ PreprocessOptions mnist_options(int size);
 // beyond the limits above are refused.
 GrayImage ink_from_rgba(const std::uint8_t* rgba, int width, int height);
 
+// Throws Error unless `bytes` is width x height RGBA pixels (4 bytes each), width and height >= 1.
+void check_rgba_size(std::size_t bytes, int width, int height);
+
 // The ink of one RGBA pixel on white paper: 1 - luminance (Rec. 601 weights), times its alpha.
 inline float rgba_ink(const std::uint8_t* p) {
     const float lum = (0.299f * p[0] + 0.587f * p[1] + 0.114f * p[2]) / 255.0f;

@@ -35,6 +35,9 @@ std::vector<std::uint8_t> read_idx_labels(const std::string& path);
 // Images + labels files into a Dataset (28x28 for MNIST; any rows x cols works).
 Dataset load_idx_dataset(const std::string& images_path, const std::string& labels_path,
                          int classes = 10, PixelStorage storage = PixelStorage::Floats);
+// The same from the two files' bytes, kept as bytes; `what` names the pair ("training", "test").
+Dataset decode_idx_dataset(std::vector<std::uint8_t>&& images, const std::vector<std::uint8_t>& labels,
+                           const std::string& what, int classes = 10);
 
 // Encoders, for tests and tools. Writes are atomic.
 // Throws DataError if the pixels are not count * rows * cols.

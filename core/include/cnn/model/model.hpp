@@ -58,6 +58,16 @@ public:
     // Class probabilities of n images (n * input size floats) into probs (n * classes), in
     // inference mode, chunked so that memory stays bounded.
     void predict(const float* images, int n, float* probs, ThreadPool* pool = nullptr);
+    // The same for images given as a vector, returned as a vector; throws Error unless it holds
+    // n >= 1 whole images (check_images).
+    std::vector<float> predict(const std::vector<float>& images, int n, ThreadPool* pool = nullptr);
+    // Throws Error unless `floats` values are n >= 1 images of the input shape.
+    void check_images(std::size_t floats, int n) const;
+    // Layer i, or Error "no layer i" for an index out of range (i from outside, e.g. the page).
+    Layer& layer_at(int i);
+    // Output of layer i for the first image of the last forward pass; throws Error for an index
+    // out of range or before any forward pass.
+    const Tensor& first_activation(int i) const;
 
 private:
     Shape input_{28, 28, 1};

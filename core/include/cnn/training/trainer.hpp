@@ -89,7 +89,7 @@ struct TrainingProgress {
 // weights: Trainer::state() and restore(); checkpoint.hpp keeps both in one file.
 struct TrainerState {
     // What the run depends on, as (name, value) text: options, data sizes and checksums. A run
-    // continues only a state whose settings equal its own; check() names the first difference.
+    // continues only a state whose settings equal its own; check_resumable() names the first difference.
     std::vector<std::pair<std::string, std::string>> settings;
     TrainingProgress progress;
     Rng::State rng{};
@@ -99,7 +99,7 @@ struct TrainerState {
     double epoch_seconds = 0;             // time spent in the current epoch so far
 };
 
-// The run a saved state is to continue: what check() compares the state against.
+// The run a saved state is to continue: what check_resumable() compares the state against.
 struct RunFacts {
     std::vector<std::pair<std::string, std::string>> settings;
     int samples = 0;     // training samples
@@ -111,7 +111,7 @@ struct RunFacts {
 // Throws CheckpointError unless `state` was saved by a run with these facts and is consistent in
 // itself (positions in range, the order a permutation, counts that match): a hostile or corrupt
 // file must not index out of bounds. Checks the optimizer state's length only through restore().
-void check(const TrainerState& state, const RunFacts& run);
+void check_resumable(const TrainerState& state, const RunFacts& run);
 
 struct TrainCallbacks {
     std::function<void(const Progress&)> on_batch;
@@ -139,7 +139,7 @@ public:
     TrainerState state() const;
     // Continues from a state made by state() of a run with the same options and data; afterwards
     // run() goes on exactly as the original would have. The model must hold the weights saved
-    // with the state. Throws CheckpointError (from check()) naming the first difference or
+    // with the state. Throws CheckpointError (from check_resumable()) naming the first difference or
     // inconsistency, before changing anything.
     void restore(const TrainerState& s);
     const Dataset& train_set() const { return *train_; }
