@@ -7,14 +7,12 @@
 
 #include <cstdint>
 #include <initializer_list>
-#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "cnn/base/dataset.hpp"
 #include "cnn/base/error.hpp"
-#include "cnn/base/parallel.hpp"
 #include "cnn/image/drawing.hpp"
 #include "cnn/image/photo.hpp"
 #include "cnn/image/preprocess.hpp"
@@ -22,11 +20,9 @@
 #include "cnn/io/idx.hpp"
 #include "cnn/io/onnx.hpp"
 #include "cnn/io/weights_io.hpp"
-#include "cnn/model/loaded_model.hpp"
 #include "cnn/model/spec.hpp"
-#include "cnn/training/finetune.hpp"
-#include "cnn/training/manifest.hpp"
-#include "cnn/training/trainer.hpp"
+#include "cnn/training/page_json.hpp"
+#include "cnn/training/workbench.hpp"
 
 using emscripten::val;
 
@@ -81,31 +77,14 @@ val object(std::initializer_list<std::pair<const char*, val>> fields) {
     return o;
 }
 
-// Options object field with a default when absent.
-template <class T>
-T option(const val& options, const char* name, T fallback) {
-    const val v = options[name];
-    return v.isUndefined() || v.isNull() ? fallback : v.as<T>();
-}
+// JS value <-> JSON text, for the objects core reads and writes as JSON (training/page_json.hpp).
+std::string json_text(const val& v) { return val::global("JSON").call<std::string>("stringify", v.isUndefined() ? val::object() : v); }
+val from_json(const std::string& text) { return val::global("JSON").call<val>("parse", text); }
 
 val shape_js(const cnn::Shape& s) { return object({{"h", val(s.h)}, {"w", val(s.w)}, {"c", val(s.c)}}); }
 
 val digit_js(const cnn::Preprocessed& p) {
     return object({{"empty", val(p.empty)}, {"size", val(p.size)}, {"pixels", to_js(p.pixels)}});
-}
-
-val progress_js(const cnn::Progress& p) {
-    return object({{"epoch", val(p.epoch)}, {"epochs", val(p.epochs)}, {"batch", val(p.batch)},
-                   {"batches", val(p.batches)}, {"loss", val(p.loss)}, {"accuracy", val(p.accuracy)},
-                   {"imagesPerSecond", val(p.images_per_second)}, {"elapsedSeconds", val(p.elapsed_seconds)},
-                   {"etaSeconds", val(p.eta_seconds)}});
-}
-
-val epoch_js(const cnn::EpochStats& s) {
-    return object({{"epoch", val(s.epoch)}, {"loss", val(s.loss)}, {"accuracy", val(s.accuracy)},
-                   {"hasValidation", val(s.has_validation)}, {"valLoss", val(s.val_loss)},
-                   {"valAccuracy", val(s.val_accuracy)}, {"seconds", val(s.seconds)},
-                   {"imagesPerSecond", val(s.images_per_second)}, {"improved", val(s.improved)}});
 }
 
 std::vector<std::uint8_t> rgba_bytes(const val& rgba, int width, int height) {
@@ -114,36 +93,32 @@ std::vector<std::uint8_t> rgba_bytes(const val& rgba, int width, int height) {
     return bytes;
 }
 
-// A loaded model plus, for training, the MNIST data and a resumable trainer.
+// The page's Workbench (core: the model, the MNIST data, a training run), method by method.
 class Session {
 public:
-    Session() : model_(cnn::Model::from_spec(cnn::kSeedSpec, 1)) {}
-
     // Replaces the model only if the file (weights or ONNX) decodes and reads digits; otherwise
     // throws core's message and keeps the current model.
     void loadWeights(const val& bytes) {
         guarded([&] {
             const auto data = from_js<std::uint8_t>(bytes);
-            cnn::LoadedModel m = cnn::decode_loaded_model(data.data(), data.size());
-            cnn::require_digit_model(m.model());
-            replace_model(std::move(m));
+            wb_.load_model(data.data(), data.size());
         });
     }
-    val saveWeights() { return guarded([&] { return to_js(cnn::encode_weights(model_.model(), metadata())); }); }
-    val exportOnnx() { return guarded([&] { return to_js(cnn::encode_onnx(model_.model(), metadata())); }); }
+    val saveWeights() { return guarded([&] { return to_js(cnn::encode_weights(model(), metadata())); }); }
+    val exportOnnx() { return guarded([&] { return to_js(cnn::encode_onnx(model(), metadata())); }); }
     // A fresh model from a spec, initialised from seed (Keras defaults).
     void initModel(const std::string& spec, double seed) {
-        guarded([&] { replace_model(cnn::LoadedModel(cnn::Model::from_spec(spec, std::uint64_t(seed)))); });
+        guarded([&] { wb_.replace_model(cnn::LoadedModel(cnn::Model::from_spec(spec, std::uint64_t(seed)))); });
     }
-    std::string spec() const { return model_.model().spec(); }
-    std::string metadata() const { return model_.metadata(); }
+    std::string spec() const { return wb_.model().model().spec(); }
+    std::string metadata() const { return wb_.model().metadata(); }
     // Replaces the metadata stored with the weights; its "preprocessing" and "reject" then apply.
-    void setMetadata(const std::string& json) { guarded([&] { model_.set_metadata(json); }); }
-    std::string inputPreprocessing() const { return cnn::input_preprocessing_name(model_.input()); }
-    double paramCount() { return double(model_.model().param_count()); }
+    void setMetadata(const std::string& json) { guarded([&] { wb_.model().set_metadata(json); }); }
+    std::string inputPreprocessing() const { return cnn::input_preprocessing_name(wb_.model().input()); }
+    double paramCount() { return double(model().param_count()); }
     val summary() {
         val rows = val::array();
-        for (const auto& s : model_.model().summary())
+        for (const auto& s : model().summary())
             rows.call<void>("push", object({{"name", val(s.name)}, {"spec", val(s.spec)},
                                             {"output", shape_js(s.output)}, {"params", val(double(s.params))}}));
         return rows;
@@ -152,26 +127,19 @@ public:
     // Threads for inference, training and evaluation (1 = this thread only). Threads exist only
     // in the pthreads build (digit_cnn_mt); elsewhere this stays 1. Returns the count in use.
     int setThreads(int n) {
-        return guarded([&] {
-            if (training()) throw cnn::Error("cannot change threads while training");
-#ifdef __EMSCRIPTEN_PTHREADS__
-            n = std::max(1, n);
-#else
-            n = 1;
+#ifndef __EMSCRIPTEN_PTHREADS__
+        n = 1;
 #endif
-            run_.reset();
-            pool_ = n > 1 ? std::make_unique<cnn::ThreadPool>(n) : nullptr;
-            return n;
-        });
+        return guarded([&] { return wb_.set_threads(n); });
     }
-    int threads() const { return pool_ ? pool_->threads() : 1; }
+    int threads() const { return wb_.threads(); }
 
     // Canvas RGBA (dark on light or transparent) -> {empty, size, pixels: Float32Array} as the
     // model takes it, the pen width brought into MNIST's range (drawing.hpp).
     val preprocessRgba(const val& rgba, int width, int height) {
         return guarded([&] {
             const auto bytes = rgba_bytes(rgba, width, height);
-            return digit_js(model_.prepare(cnn::preprocess_drawing(cnn::ink_from_rgba(bytes.data(), width, height))));
+            return digit_js(wb_.model().prepare(cnn::preprocess_drawing(cnn::ink_from_rgba(bytes.data(), width, height))));
         });
     }
     // A photo or scan (RGBA) -> {empty, size, pixels, darkOnLight, componentsKept,
@@ -180,7 +148,7 @@ public:
         return guarded([&] {
             const auto bytes = rgba_bytes(rgba, width, height);
             const cnn::PhotoDigit d = cnn::preprocess_photo(cnn::luminance_from_rgba(bytes.data(), width, height));
-            val o = digit_js(model_.prepare(d.digit));
+            val o = digit_js(wb_.model().prepare(d.digit));
             o.set("darkOnLight", d.ink.dark_on_light);
             o.set("componentsKept", d.ink.components_kept);
             o.set("componentsDropped", d.ink.components_dropped);
@@ -191,8 +159,8 @@ public:
     val prepareImages(const val& pixels, int n) {
         return guarded([&] {
             auto x = from_js<float>(pixels);
-            model_.model().check_images(x.size(), n);
-            model_.prepare(x.data(), n);
+            model().check_images(x.size(), n);
+            wb_.model().prepare(x.data(), n);
             return to_js(x);
         });
     }
@@ -200,14 +168,14 @@ public:
     val predict(const val& pixels) { return predictBatch(pixels, 1); }
     // n images -> n * classes probabilities.
     val predictBatch(const val& pixels, int n) {
-        return guarded([&] { return to_js(model_.model().predict(from_js<float>(pixels), n, pool_.get())); });
+        return guarded([&] { return to_js(model().predict(from_js<float>(pixels), n, wb_.pool())); });
     }
     // One image's probabilities -> the decision under the model's rule: {isDigit, best, second,
     // bestP, secondP, notDigitP, digitProbs (the ten digits' if it is a digit)}.
     val decide(const val& probs) const {
         return guarded([&] {
             const auto p = from_js<float>(probs);
-            const cnn::Answer a = model_.decide(p.data(), int(p.size()));
+            const cnn::Answer a = wb_.model().decide(p.data(), int(p.size()));
             return object({{"isDigit", val(a.is_digit)}, {"best", val(a.best)}, {"second", val(a.second)},
                            {"bestP", val(a.best_p)}, {"secondP", val(a.second_p)}, {"notDigitP", val(a.not_digit_p)},
                            {"digitProbs", to_js(a.digit_probabilities)}});
@@ -216,7 +184,7 @@ public:
     // Output of layer i for the first image of the last forward pass: {h, w, c, data} (NHWC).
     val activation(int layer) const {
         return guarded([&] {
-            const cnn::Tensor& t = model_.model().first_activation(layer);
+            const cnn::Tensor& t = wb_.model().model().first_activation(layer);
             val o = shape_js(t.shape());
             o.set("data", to_js(t.sample(0), t.sample_size()));
             return o;
@@ -226,7 +194,7 @@ public:
     val layerParams(int layer) {
         return guarded([&] {
             val list = val::array();
-            for (const auto& p : model_.model().layer_at(layer).params())
+            for (const auto& p : model().layer_at(layer).params())
                 list.call<void>("push", object({{"name", val(p.name)}, {"shape", to_js(p.shape)},
                                                 {"data", to_js(p.value, p.size)}}));
             return list;
@@ -237,20 +205,18 @@ public:
     // as bytes (a quarter of the memory of floats; wasm memory never shrinks). -> {train, test, rows, cols}
     val setData(const val& trainImages, const val& trainLabels, const val& testImages, const val& testLabels) {
         return guarded([&] {
-            auto d = std::make_unique<Data>();
-            d->train = cnn::decode_idx_dataset(from_js<std::uint8_t>(trainImages), from_js<std::uint8_t>(trainLabels), "training");
-            d->test = cnn::decode_idx_dataset(from_js<std::uint8_t>(testImages), from_js<std::uint8_t>(testLabels), "test");
-            run_.reset();
-            data_ = std::move(d);
-            return object({{"train", val(data_->train.n)}, {"test", val(data_->test.n)},
-                           {"rows", val(data_->train.shape.h)}, {"cols", val(data_->train.shape.w)}});
+            wb_.set_data(
+                cnn::decode_idx_dataset(from_js<std::uint8_t>(trainImages), from_js<std::uint8_t>(trainLabels), "training"),
+                cnn::decode_idx_dataset(from_js<std::uint8_t>(testImages), from_js<std::uint8_t>(testLabels), "test"));
+            const cnn::Dataset& train = wb_.data("train");
+            return object({{"train", val(train.n)}, {"test", val(wb_.data("test").n)},
+                           {"rows", val(train.shape.h)}, {"cols", val(train.shape.w)}});
         });
     }
     // Images at the given indices of "train" or "test": {rows, cols, pixels: Uint8Array, labels: Uint8Array}.
     val gatherImages(const std::string& which, const val& indices) {
         return guarded([&] {
-            if (which != "train" && which != "test") throw cnn::Error("no data set named '" + which + "'");
-            const cnn::Dataset g = cnn::gather(which == "train" ? data().train : data().test, from_js<int>(indices));
+            const cnn::Dataset g = cnn::gather(wb_.data(which), from_js<int>(indices));
             return object({{"rows", val(g.shape.h)}, {"cols", val(g.shape.w)}, {"pixels", to_js(g.pixels)},
                            {"labels", to_js(g.labels)}});
         });
@@ -258,8 +224,8 @@ public:
 
     // Starts training a fresh model. options: {spec, seed, epochs, batchSize, learningRate,
     // trainSize, validationSplit, patience, augment (bool: core's default affine distortion),
-    // lrSchedule ("constant", "cosine" or "step"), labelSmoothing}: core's split_first and
-    // Trainer check them. -> {train, validation}: the sample counts.
+    // lrSchedule ("constant", "cosine" or "step"), labelSmoothing}: core checks them.
+    // -> {train, validation}: the sample counts.
     val startTraining(const val& options) { return guarded([&] { return begin_training(options, nullptr); }); }
     // Continues a run from a checkpoint made by checkpoint() (same options, same data): core
     // checks that they match and continues exactly where the checkpoint was taken.
@@ -271,9 +237,7 @@ public:
         });
     }
     // The running training's checkpoint (model + trainer state; core's format).
-    val checkpoint() {
-        return guarded([&] { return to_js(cnn::encode_checkpoint(model_.model(), run().trainer->state())); });
-    }
+    val checkpoint() { return guarded([&] { return to_js(wb_.checkpoint()); }); }
     // Runs up to n batches. Returns {progress (last batch, or null), epochs (finished in this
     // call), done, cancelled, stoppedEarly, bestEpoch}.
     val trainStep(int n) {
@@ -281,23 +245,23 @@ public:
             val epochs = val::array();
             val progress = val::null();
             cnn::TrainCallbacks cb;
-            cb.on_batch = [&](const cnn::Progress& p) { progress = progress_js(p); };
-            cb.on_epoch = [&](const cnn::EpochStats& s) { epochs.call<void>("push", epoch_js(s)); };
-            run().trainer->run(n, cb);
+            cb.on_batch = [&](const cnn::Progress& p) { progress = from_json(cnn::progress_json(p)); };
+            cb.on_epoch = [&](const cnn::EpochStats& s) { epochs.call<void>("push", from_json(cnn::epoch_json(s))); };
+            wb_.trainer().run(n, cb);
             return step_js(progress, epochs);
         });
     }
     // Stops between batches; the model keeps the best epoch's weights (restore-best).
     val cancelTraining() {
         return guarded([&] {
-            run().trainer->cancel();
+            wb_.trainer().cancel();
             return step_js(val::null(), val::array());
         });
     }
     val history() const {
         val list = val::array();
-        if (run_)
-            for (const auto& s : run_->trainer->history().epochs) list.call<void>("push", epoch_js(s));
+        if (wb_.has_run())
+            for (const auto& s : wb_.trainer().history().epochs) list.call<void>("push", from_json(cnn::epoch_json(s)));
         return list;
     }
     // Test-set evaluation: {n, accuracy, loss, classes, confusion: Int32Array (true x predicted),
@@ -305,113 +269,45 @@ public:
     // also go into trainingMetadata().
     val evaluateTest() {
         return guarded([&] {
-            const cnn::Evaluation ev = model_.evaluate(data().test, pool_.get());
-            if (run_) cnn::add_test_results(run_->manifest, ev);
+            const cnn::Evaluation ev = wb_.evaluate_test();
             return object({{"n", val(ev.n)}, {"accuracy", val(ev.accuracy)}, {"loss", val(ev.loss)},
                            {"classes", val(ev.classes)}, {"confusion", to_js(ev.confusion)},
                            {"predictions", to_js(ev.predictions)},
-                           {"misclassified", to_js(ev.misclassified(data().test.labels))}});
+                           {"misclassified", to_js(ev.misclassified(wb_.data("test").labels))}});
         });
     }
     // The last run's manifest (core's layout, training/manifest.hpp) as JSON text, with its
     // results so far; the page adds its own fields and stores it with setMetadata.
-    std::string trainingMetadata() {
-        return guarded([&] {
-            nlohmann::json m = run().manifest;
-            cnn::add_run_results(m, run().trainer->history(), run().options.restore_best);
-            return m.dump();
-        });
-    }
+    std::string trainingMetadata() { return guarded([&] { return wb_.training_metadata(); }); }
 
     // Fine-tunes the model on the user's corrections (bytes 0..255, n x input size, as the model
     // saw them) mixed with the loaded training digits; onStep(step, steps, loss) after each step.
     val fineTune(const val& pixels, const val& labels, const val& options, const val& onStep) {
         return guarded([&] {
-            if (training()) throw cnn::Error("a training run is in progress: adapt the model after it ends");
-            const cnn::Dataset mine = cnn::make_byte_dataset(model_.model().input_shape(), from_js<std::uint8_t>(pixels),
-                                                             from_js<std::uint8_t>(labels), model_.model().classes());
-            cnn::FineTuneOptions o;
-            o.steps = option<int>(options, "steps", o.steps);
-            o.batch_size = option<int>(options, "batchSize", o.batch_size);
-            o.examples_per_batch = option<int>(options, "examplesPerBatch", o.examples_per_batch);
-            o.learning_rate = float(option<double>(options, "learningRate", o.learning_rate));
-            o.augment_enabled = option<bool>(options, "augment", o.augment_enabled);
-            o.seed = std::uint64_t(option<double>(options, "seed", double(o.seed)));
-            cnn::Dataset scratch;
-            const cnn::FineTuneResult r = cnn::fine_tune(
-                model_.model(), mine, model_.prepared(data().train, scratch), o, pool_.get(),
-                [&](int step, int steps, double loss) {
-                    return onStep.isUndefined() || !onStep(step, steps, loss).strictlyEquals(val(false));
-                });
-            return object({{"steps", val(r.steps)}, {"cancelled", val(r.cancelled)}, {"seconds", val(r.seconds)},
-                           {"firstLoss", val(r.first_loss)}, {"lastLoss", val(r.last_loss)},
-                           {"rightBefore", val(r.examples_right_before)}, {"rightAfter", val(r.examples_right_after)},
-                           {"examples", val(mine.n)}, {"settings", val(cnn::describe(o))}});
+            const cnn::Dataset mine = cnn::make_byte_dataset(model().input_shape(), from_js<std::uint8_t>(pixels),
+                                                             from_js<std::uint8_t>(labels), model().classes());
+            const cnn::FineTuneOptions o = cnn::fine_tune_options_from_json(json_text(options));
+            const cnn::FineTuneResult r = wb_.fine_tune(mine, o, [&](int step, int steps, double loss) {
+                return onStep.isUndefined() || !onStep(step, steps, loss).strictlyEquals(val(false));
+            });
+            return from_json(cnn::fine_tune_json(r, mine.n, o));
         });
     }
 
 private:
-    struct Data {
-        cnn::Dataset train, test;  // images held as bytes
-    };
-    // The trainer refers to the split and the options, so they live together.
-    struct Run {
-        cnn::Dataset train, validation;
-        cnn::TrainOptions options;
-        nlohmann::json manifest;
-        std::unique_ptr<cnn::Trainer> trainer;
-    };
-
     val begin_training(const val& options, cnn::Checkpoint* resumed) {
-        auto run = std::make_unique<Run>();
-        cnn::TrainOptions& o = run->options;
-        o.seed = std::uint64_t(option<double>(options, "seed", 1));
-        o.epochs = option<int>(options, "epochs", 1);
-        o.batch_size = option<int>(options, "batchSize", 64);
-        o.learning_rate = float(option<double>(options, "learningRate", 1e-3));
-        o.patience = option<int>(options, "patience", o.patience);
-        o.augment_enabled = option<bool>(options, "augment", false);
-        o.lr_schedule.decay = cnn::parse_lr_decay(option<std::string>(options, "lrSchedule", "constant"));
-        o.label_smoothing = float(option<double>(options, "labelSmoothing", 0.0));
-        o.validation_split = option<double>(options, "validationSplit", 0.1);
-        std::tie(run->train, run->validation) =
-            cnn::split_first(data().train, option<int>(options, "trainSize", 0), o.validation_split);
-        cnn::Model m = resumed ? std::move(resumed->model)
-                               : cnn::Model::from_spec(option<std::string>(options, "spec", cnn::kSeedSpec), o.seed);
-        run_.reset();
-        model_ = cnn::LoadedModel(std::move(m));
-        run->trainer = std::make_unique<cnn::Trainer>(model_.model(), run->train, &run->validation, o, pool_.get());
-        if (resumed) run->trainer->restore(resumed->state);
-        run->manifest = cnn::training_manifest(model_.model(), o, model_.input(), run->train.n, run->validation.n);
-        run->manifest["trained"] = "in the browser (digit-cnn web page)";
-        run_ = std::move(run);
-        return object({{"train", val(run_->train.n)}, {"validation", val(run_->validation.n)}});
-    }
-
-    void replace_model(cnn::LoadedModel m) {
-        run_.reset();
-        model_ = std::move(m);
-    }
-    bool training() const { return run_ && !run_->trainer->done(); }
-    Run& run() const {
-        if (!run_) throw cnn::Error("training has not been started");
-        return *run_;
-    }
-    const Data& data() const {
-        if (!data_) throw cnn::Error("no MNIST data loaded");
-        return *data_;
+        wb_.start(cnn::run_settings_from_json(json_text(options)), "in the browser (digit-cnn web page)", resumed);
+        return object({{"train", val(wb_.train_split().n)}, {"validation", val(wb_.validation_split().n)}});
     }
     val step_js(val progress, val epochs) const {
-        const cnn::History& h = run_->trainer->history();
-        return object({{"progress", progress}, {"epochs", epochs}, {"done", val(run_->trainer->done())},
+        const cnn::History& h = wb_.trainer().history();
+        return object({{"progress", progress}, {"epochs", epochs}, {"done", val(wb_.trainer().done())},
                        {"cancelled", val(h.cancelled)}, {"stoppedEarly", val(h.stopped_early)},
                        {"bestEpoch", val(h.best_epoch)}});
     }
+    cnn::Model& model() { return wb_.model().model(); }
 
-    std::unique_ptr<cnn::ThreadPool> pool_;  // declared first: the trainer may use it to the end
-    cnn::LoadedModel model_;
-    std::unique_ptr<Data> data_;
-    std::unique_ptr<Run> run_;
+    cnn::Workbench wb_;
 };
 
 // Free functions for tools and tests that read and write IDX bytes.

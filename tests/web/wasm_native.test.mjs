@@ -126,6 +126,8 @@ test('wasm: augmentation, learning-rate schedule and label smoothing reach the t
   assert.throws(() => s.startTraining({ ...base, lrSchedule: 'exponential' }),
     /unknown learning-rate schedule 'exponential' \(known: constant, cosine, step\)/);
   assert.throws(() => s.startTraining({ ...base, labelSmoothing: 1.5 }), /label smoothing/);
+  assert.throws(() => s.startTraining({ ...base, epoch: 2 }), /unknown training option 'epoch'/);
+  assert.throws(() => s.startTraining({ ...base, learningRate: NaN }), /training option 'learningRate' is not a finite value/);
   s.delete();
 });
 
