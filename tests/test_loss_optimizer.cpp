@@ -1,7 +1,9 @@
 // Softmax cross-entropy (value, stability, gradient) and the optimizers' update rules.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "cnn/base/error.hpp"
 #include "cnn/model/loss.hpp"
@@ -69,6 +71,53 @@ TEST_CASE("gradient check: softmax cross-entropy, with and without label smoothi
             z[i] = saved;
             CHECK(dz[i] == Approx((lp - lm) / (2 * h)).margin(2e-4));
         }
+    }
+}
+
+TEST_CASE("soft targets (distillation): the loss and gradient against figures worked out by hand") {
+    // z = (2, 1, 0), label 0, teacher (0.25, 0.5, 0.25), weight 0.5: target
+    // q = 0.5 * (1, 0, 0) + 0.5 * (0.25, 0.5, 0.25) = (0.625, 0.25, 0.125);
+    // loss = logsumexp(z) - q.z = 2.4076059644443802 - (1.25 + 0.25) = 0.9076059644443802.
+    Tensor z(1, {1, 1, 3});
+    const float vals[] = {2, 1, 0};
+    std::copy(vals, vals + 3, z.data());
+    const std::uint8_t label[] = {0};
+    const float teacher[] = {0.25f, 0.5f, 0.25f};
+    Tensor dz;
+    const LossResult r = softmax_cross_entropy(z, label, &dz, 0.0f, teacher, 0.5f);
+    CHECK(r.loss == Approx(0.9076059644443802).epsilon(0).margin(1e-12));
+    CHECK(dz[0] == Approx(0.665240955774822 - 0.625).epsilon(0).margin(1e-7));
+    CHECK(dz[1] == Approx(0.2447284710547977 - 0.25).epsilon(0).margin(1e-7));
+    CHECK(dz[2] == Approx(0.09003057317038048 - 0.125).epsilon(0).margin(1e-7));
+    // Weight 1 ignores the label; weight 0 (or no targets) is the plain loss, bit for bit.
+    const LossResult only = softmax_cross_entropy(z, label, nullptr, 0.0f, teacher, 1.0f);
+    CHECK(only.loss == Approx(2.4076059644443802 - (0.5 + 0.5)).epsilon(0).margin(1e-12));
+    Tensor d0, d1;
+    const LossResult none = softmax_cross_entropy(z, label, &d0, 0.1f);
+    const LossResult zero = softmax_cross_entropy(z, label, &d1, 0.1f, teacher, 0.0f);
+    CHECK(none.loss == zero.loss);
+    for (std::size_t i = 0; i < d0.size(); ++i) CHECK(d0[i] == d1[i]);
+}
+
+TEST_CASE("gradient check: softmax cross-entropy with soft targets and label smoothing") {
+    Rng rng(5);
+    Tensor z(3, {1, 1, 10});
+    cnn_test::fill_random(z, rng, -3, 3);
+    const std::uint8_t labels[] = {1, 7, 7};
+    std::vector<float> soft(30);
+    for (int s = 0; s < 3; ++s) softmax(z.sample(s), 10, soft.data() + 10 * s);  // any distribution
+    std::reverse(soft.begin(), soft.end());
+    Tensor dz;
+    softmax_cross_entropy(z, labels, &dz, 0.1f, soft.data(), 0.4f);
+    const float h = 1e-2f;
+    for (std::size_t i = 0; i < z.size(); ++i) {
+        const float saved = z[i];
+        z[i] = saved + h;
+        const double lp = softmax_cross_entropy(z, labels, nullptr, 0.1f, soft.data(), 0.4f).loss;
+        z[i] = saved - h;
+        const double lm = softmax_cross_entropy(z, labels, nullptr, 0.1f, soft.data(), 0.4f).loss;
+        z[i] = saved;
+        CHECK(dz[i] == Approx((lp - lm) / (2 * h)).margin(2e-4));
     }
 }
 

@@ -177,6 +177,16 @@ ModelGradCheckResult grad_check_model(Model& model, const Tensor& x, const std::
     return res;
 }
 
+Dataset column_bars(int n, int label_shift) {
+    std::vector<std::uint8_t> pixels(std::size_t(n) * 784, 0), labels;
+    for (int i = 0; i < n; ++i) {
+        const int k = i % 10;
+        for (int y = 4; y < 24; ++y) pixels[std::size_t(i) * 784 + std::size_t(y * 28 + 4 + 2 * k)] = 255;
+        labels.push_back(std::uint8_t((k + label_shift) % 10));
+    }
+    return make_byte_dataset({28, 28, 1}, std::move(pixels), std::move(labels), 10);
+}
+
 Dataset synthetic_bars(int n, int classes, std::uint64_t seed, int side) {
     Rng rng(seed);
     Dataset d;

@@ -52,6 +52,10 @@ ModelGradCheckResult grad_check_model(cnn::Model& model, const cnn::Tensor& x, c
 // easy enough to learn in a few epochs.
 cnn::Dataset synthetic_bars(int n, int classes, std::uint64_t seed, int side = 12);
 
+// n 28x28 byte-held digits, class k a vertical bar at column 4 + 2k (learnt in an epoch or two),
+// labelled (k + label_shift) % 10: a shift makes every label wrong.
+cnn::Dataset column_bars(int n, int label_shift = 0);
+
 // REQUIREs a[i] == b[i] within an absolute margin tol for every i < n, naming the element.
 void require_close(const float* a, const float* b, std::size_t n, float tol);
 

@@ -17,17 +17,6 @@ namespace {
 
 constexpr const char* kDigitSpec = "input 28x28x1 | conv 4 k3 | relu | maxpool 2 | flatten | dense 10";
 
-// n 28x28 images, class k a vertical bar at column 2 + 2k (learnable in an epoch or two).
-Dataset bars(int n) {
-    std::vector<std::uint8_t> pixels(std::size_t(n) * 784, 0), labels;
-    for (int i = 0; i < n; ++i) {
-        const int k = i % 10;
-        for (int y = 4; y < 24; ++y) pixels[std::size_t(i) * 784 + std::size_t(y * 28 + 4 + 2 * k)] = 255;
-        labels.push_back(std::uint8_t(k));
-    }
-    return make_byte_dataset({28, 28, 1}, std::move(pixels), std::move(labels), 10);
-}
-
 RunSettings settings(int epochs) {
     RunSettings s;
     s.spec = kDigitSpec;
@@ -47,7 +36,7 @@ TEST_CASE("Workbench: each step says what it needs first") {
     CHECK_THROWS_WITH(wb.training_metadata(), "training has not been started");
     CHECK_THROWS_WITH(wb.evaluate_test(), "no MNIST data loaded");
     CHECK_THROWS_WITH(wb.start(settings(1), "here"), "no MNIST data loaded");
-    wb.set_data(bars(100), bars(20));
+    wb.set_data(cnn_test::column_bars(100), cnn_test::column_bars(20));
     CHECK_THROWS_WITH(wb.data("validation"), "no data set named 'validation'");
     CHECK(wb.data("train").n == 100);
     CHECK(wb.data("test").n == 20);
@@ -58,7 +47,7 @@ TEST_CASE("Workbench: each step says what it needs first") {
 
 TEST_CASE("Workbench: a refused run or file keeps the model the user had") {
     Workbench wb;
-    wb.set_data(bars(100), bars(20));
+    wb.set_data(cnn_test::column_bars(100), cnn_test::column_bars(20));
     wb.replace_model(LoadedModel(Model::from_spec(kDigitSpec, 5), R"({"note": "mine"})"));
     const auto before = encode_weights(wb.model().model(), wb.model().metadata());
 
@@ -80,7 +69,7 @@ TEST_CASE("Workbench: a refused run or file keeps the model the user had") {
 
 TEST_CASE("Workbench: a run trains, holds threads and adapting until it ends, and its manifest has the results") {
     Workbench wb;
-    wb.set_data(bars(200), bars(50));
+    wb.set_data(cnn_test::column_bars(200), cnn_test::column_bars(50));
     RunSettings s = settings(2);
     s.train_size = 100;
     wb.start(s, "in a test");
@@ -89,7 +78,7 @@ TEST_CASE("Workbench: a run trains, holds threads and adapting until it ends, an
     CHECK(wb.running());
     wb.trainer().run(3);
     CHECK_THROWS_WITH(wb.set_threads(2), "cannot change threads while training");
-    const Dataset mine = bars(5);
+    const Dataset mine = cnn_test::column_bars(5);
     CHECK_THROWS_WITH(wb.fine_tune(mine, FineTuneOptions{}), Catch::Contains("a training run is in progress"));
 
     // A checkpoint taken mid-run resumes on a second workbench to the same weights.
@@ -97,7 +86,7 @@ TEST_CASE("Workbench: a run trains, holds threads and adapting until it ends, an
     wb.trainer().run(1000);
     CHECK_FALSE(wb.running());
     Workbench again;
-    again.set_data(bars(200), bars(50));
+    again.set_data(cnn_test::column_bars(200), cnn_test::column_bars(50));
     Checkpoint c = decode_checkpoint(ckpt.data(), ckpt.size());
     again.start(s, "in a test", &c);
     again.trainer().run(1000);

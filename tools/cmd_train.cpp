@@ -55,6 +55,8 @@ struct TrainCliOptions {
     std::string resume;   // checkpoint to continue from
     int max_batches = 0;  // stop (resumably) after this many batches; 0 = no limit
     std::string negatives;  // folder with negatives-{train,val} IDX files (class 10: not a digit)
+    std::vector<std::string> teachers;  // models whose mean predictions are mixed into the targets
+    double distill = 0.0;               // their weight in the target
     std::string command_line;
 };
 
@@ -68,7 +70,7 @@ struct RecordedOption {
 const RecordedOption kRecordedOptions[] = {
     {"spec", true}, {"batch", true}, {"lr", true}, {"optimizer", true}, {"momentum", true}, {"seed", true},
     {"validation-split", true}, {"patience", true}, {"no-restore-best", true}, {"limit", true},
-    {"label-smoothing", true}, {"deskew", true}, {"negatives", true}, {"epochs", false}, {"threads", false}, {"train-images", false},
+    {"label-smoothing", true}, {"deskew", true}, {"negatives", true}, {"teacher", true}, {"distill", true}, {"epochs", false}, {"threads", false}, {"train-images", false},
     {"train-labels", false}, {"test-images", false}, {"test-labels", false}, {"output", false},
 };
 
@@ -83,7 +85,7 @@ nlohmann::json options_json(const TrainCliOptions& o) {
     nlohmann::json j = {{"spec", o.spec}, {"batch", o.batch}, {"lr", o.lr}, {"optimizer", o.optimizer},
             {"momentum", o.momentum}, {"seed", o.seed}, {"validation-split", o.validation_split},
             {"patience", o.patience}, {"no-restore-best", o.no_restore_best}, {"limit", o.limit},
-            {"label-smoothing", o.label_smoothing}, {"deskew", o.deskew}, {"negatives", o.negatives}, {"epochs", o.epochs}, {"threads", o.threads},
+            {"label-smoothing", o.label_smoothing}, {"deskew", o.deskew}, {"negatives", o.negatives}, {"teacher", o.teachers}, {"distill", o.distill}, {"epochs", o.epochs}, {"threads", o.threads},
             {"train-images", o.train_images}, {"train-labels", o.train_labels},
             {"test-images", o.test_images}, {"test-labels", o.test_labels}, {"output", o.output}};
     j.update(augment_schedule_json(o.augment_schedule));
@@ -104,6 +106,8 @@ void set_option(TrainCliOptions& o, const std::string& flag, const nlohmann::jso
     else if (flag == "label-smoothing") o.label_smoothing = v.get<double>();
     else if (flag == "deskew") o.deskew = v.get<bool>();
     else if (flag == "negatives") o.negatives = v.get<std::string>();
+    else if (flag == "teacher") o.teachers = v.get<std::vector<std::string>>();
+    else if (flag == "distill") o.distill = v.get<double>();
     else if (flag == "epochs") o.epochs = v.get<int>();
     else if (flag == "threads") o.threads = v.get<int>();
     else if (flag == "train-images") o.train_images = v.get<std::string>();
@@ -194,6 +198,7 @@ nlohmann::json cli_manifest(cnn::Model& model, const TrainCliOptions& o, const c
     m["date"] = utc_now();
     m["software"] = "digit-cnn 0.1.0";
     if (!o.resume.empty()) m["resumed_from"] = o.resume;
+    if (o.distill > 0) t["distillation"] = {{"weight", o.distill}, {"teachers", o.teachers}};
     return m;
 }
 
@@ -269,6 +274,23 @@ cnn::Dataset load_test_set(const TrainCliOptions& o, const cnn::Model& model, in
     return test;
 }
 
+// The --teacher models, checked to read their input as the trained model will, and handed to the
+// trainer (topt.teachers points into the returned vector).
+std::vector<cnn::LoadedModel> open_teachers(const TrainCliOptions& o, cnn::TrainOptions& topt) {
+    if (!o.teachers.empty() && o.distill <= 0)
+        throw cnn::Error("--teacher needs --distill W, the teachers' weight in the target (e.g. 0.5)");
+    std::vector<cnn::LoadedModel> teachers;
+    for (const std::string& path : o.teachers) {
+        teachers.push_back(open_model(path));
+        if (teachers.back().input() != input_preprocessing(o))
+            throw cnn::Error("the teacher " + path + " reads its input as '" +
+                             cnn::input_preprocessing_name(teachers.back().input()) + "' but this run as '" +
+                             cnn::input_preprocessing_name(input_preprocessing(o)) + "'");
+    }
+    for (cnn::LoadedModel& t : teachers) topt.teachers.push_back(&t.model());
+    return teachers;
+}
+
 cnn::TrainOptions trainer_options(const TrainCliOptions& o) {
     cnn::TrainOptions t;
     t.epochs = o.epochs;
@@ -281,6 +303,7 @@ cnn::TrainOptions trainer_options(const TrainCliOptions& o) {
     t.learning_rate = float(o.lr);
     t.momentum = float(o.momentum);
     t.label_smoothing = float(o.label_smoothing);
+    t.distill_weight = float(o.distill);
     apply_augment_schedule(o.augment_schedule, o.lr, t);
     t.checkpoint_path = o.output;
     return t;
@@ -297,6 +320,11 @@ void print_run_header(const TrainCliOptions& o, cnn::Model& model, const cnn::Tr
     if (t.lr_schedule.decay != cnn::LrDecay::Constant || t.lr_schedule.warmup_epochs > 0)
         std::cout << "Learning rate: " << cnn::describe(t.lr_schedule, t.epochs) << "\n";
     if (t.augment_enabled) std::cout << "Augmentation: " << cnn::describe(t.augment) << "\n";
+    if (t.distill_weight > 0) {
+        std::cout << format("Distillation: weight %g from the mean of", double(t.distill_weight));
+        for (const std::string& path : o.teachers) std::cout << " " << path;
+        std::cout << "\n";
+    }
     if (val_n == 0) warn("no validation data: early stopping and the best checkpoint follow the training loss");
     std::cout.flush();
 }
@@ -400,6 +428,7 @@ int run_train(TrainCliOptions o, const std::set<std::string>& given) {
     const cnn::Dataset test = load_test_set(o, model, train.classes);
     cnn::ThreadPool pool(o.threads);
     cnn::TrainOptions topt = trainer_options(o);
+    const std::vector<cnn::LoadedModel> teachers = open_teachers(o, topt);
     nlohmann::json manifest = cli_manifest(model, o, topt, train.n, validation.n);
     topt.checkpoint_metadata = manifest.dump();  // as known so far: no results yet
     cnn::Trainer run(model, train, &validation, topt, &pool);
@@ -489,6 +518,13 @@ Command add_train_command(CLI::App& app, const std::string& command_line) {
         ->check(CLI::NonNegativeNumber);
     cmd->add_option("--label-smoothing", o->label_smoothing, "Label smoothing (Keras semantics)")
         ->check(CLI::Range(0.0, 0.99))
+        ->capture_default_str();
+    cmd->add_option("--teacher", o->teachers,
+                    "Distillation: a trained model (repeat for several) whose mean prediction on each "
+                    "augmented batch is mixed into the targets; needs --distill")
+        ->check(CLI::ExistingFile);
+    cmd->add_option("--distill", o->distill, "Distillation: the teachers' weight in the target, in (0, 1]")
+        ->check(CLI::Range(0.0, 1.0))
         ->capture_default_str();
     cmd->add_flag("--deskew", o->deskew,
                   "Deskew every digit (moment-based shear) for training and test; the weights record "

@@ -406,6 +406,34 @@ export)
     expect_out '"preprocessing":"mnist"'
     ;;
 
+distill)
+    # Distillation from a trained model: reported, recorded in the manifest, locked on resume, and
+    # a changed teacher file is refused when the run continues.
+    dir=$work/distill
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    cp "$model" "$dir/teacher.dcnn"
+    small=(--spec "input 28x28x1 | conv 4 k3 | relu | maxpool 2 | flatten | dense 10" --epochs 2 --seed 4)
+    run train "${train_args[@]}" "${small[@]}" --teacher "$dir/teacher.dcnn" --distill 0.5 -o "$dir/student.dcnn"
+    expect_status 0
+    expect_out "Distillation: weight 0.5 from the mean of $dir/teacher.dcnn"
+    grep -qF '"distillation"' "$dir/student.json" || fail "manifest lacks the distillation"
+    run train "${train_args[@]}" "${small[@]}" --teacher "$dir/teacher.dcnn" -o "$dir/x.dcnn"
+    expect_user_error "--teacher needs --distill W"
+    run train "${train_args[@]}" "${small[@]}" --distill 0.5 -o "$dir/x.dcnn"
+    expect_user_error "a distillation weight needs at least one teacher model"
+    run train "${train_args[@]}" "${small[@]}" --teacher "$dir/teacher.dcnn" --distill 0.5 --deskew -o "$dir/x.dcnn"
+    expect_user_error "reads its input as 'mnist' but this run as 'mnist+deskew'"
+    run train "${train_args[@]}" "${small[@]}" --teacher "$dir/teacher.dcnn" --distill 0.5 --max-batches 3 \
+        -o "$dir/split.dcnn"
+    expect_status 0
+    run train --resume "$dir/split.resume" --distill 0.7
+    expect_user_error "--distill 0.7 differs from the resumed run's 0.5"
+    cp "$dir/student.dcnn" "$dir/teacher.dcnn"  # same path, other weights
+    run train --resume "$dir/split.resume"
+    expect_user_error "distillation"
+    ;;
+
 resume)
     # A run stopped twice (--max-batches) and resumed in new processes with another thread count
     # ends with exactly the weights of an uninterrupted run. 540 training images: 9 batches/epoch.

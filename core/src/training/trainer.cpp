@@ -42,6 +42,17 @@ Trainer::Trainer(Model& model, const Dataset& train, const Dataset* validation, 
     if (opt_.patience < 0) throw Error("patience must not be negative");
     if (!(opt_.label_smoothing >= 0.0f && opt_.label_smoothing < 1.0f))
         throw Error("label smoothing must be in [0, 1)");
+    if (!(opt_.distill_weight >= 0.0f && opt_.distill_weight <= 1.0f))
+        throw Error("the distillation weight must be in [0, 1]");
+    if (opt_.distill_weight > 0.0f && opt_.teachers.empty())
+        throw Error("a distillation weight needs at least one teacher model");
+    for (const Model* t : opt_.teachers) {
+        if (!t || t == &model) throw Error("a teacher must be another model than the one trained");
+        if (t->input_shape() != model.input_shape() || t->output_shape() != model.output_shape())
+            throw Error("the teacher model '" + t->spec() + "' takes " + t->input_shape().str() + " and gives " +
+                        t->output_shape().str() + ", but the model trained takes " + model.input_shape().str() +
+                        " and gives " + model.output_shape().str());
+    }
     validate(opt_.lr_schedule);
     if (opt_.augment_enabled) validate(opt_.augment);
     if (train.shape != model.input_shape())
@@ -110,8 +121,10 @@ void Trainer::run(int max_batches, const TrainCallbacks& cb) {
         if (opt_.augment_enabled) augment_batch(x_, opt_.augment, rng_, pool_, y_.data());
         optimizer_->set_learning_rate(scheduled_learning_rate(
             opt_.lr_schedule, opt_.learning_rate, at_.epoch + (at_.batch + 0.5) / batches, opt_.epochs));
+        const float* soft = teacher_targets(count);
         const Tensor& logits = model_.forward(x_, ctx);
-        const LossResult lr = softmax_cross_entropy(logits, y_.data(), &dlogits_, opt_.label_smoothing);
+        const LossResult lr =
+            softmax_cross_entropy(logits, y_.data(), &dlogits_, opt_.label_smoothing, soft, opt_.distill_weight);
         if (!std::isfinite(lr.loss))
             throw Error("training diverged: loss is " + std::to_string(lr.loss) + " at epoch " +
                         std::to_string(at_.epoch + 1) + ", batch " + std::to_string(at_.batch + 1) +
@@ -137,6 +150,28 @@ void Trainer::run(int max_batches, const TrainCallbacks& cb) {
         }
         if (at_.batch == batches) end_epoch(cb);
     }
+}
+
+// The teachers' mean probabilities on the batch in x_, or nullptr without distillation. The
+// teachers run in inference mode (no dropout, batch norm's running statistics) and use no RNG,
+// so the student's trajectory depends only on the seed.
+const float* Trainer::teacher_targets(int count) {
+    if (opt_.teachers.empty() || opt_.distill_weight <= 0.0f) return nullptr;
+    const int k = model_.output_shape().c;
+    soft_.assign(std::size_t(count) * std::size_t(k), 0.0f);
+    std::vector<float> p(static_cast<std::size_t>(k));
+    Context ctx;
+    ctx.mode = Mode::Infer;
+    ctx.pool = pool_;
+    const float share = 1.0f / float(opt_.teachers.size());
+    for (Model* t : opt_.teachers) {
+        const Tensor& z = t->forward(x_, ctx);
+        for (int s = 0; s < count; ++s) {
+            softmax(z.sample(s), k, p.data());
+            for (int j = 0; j < k; ++j) soft_[std::size_t(s) * std::size_t(k) + std::size_t(j)] += share * p[std::size_t(j)];
+        }
+    }
+    return soft_.data();
 }
 
 void Trainer::end_epoch(const TrainCallbacks& cb) {
@@ -234,6 +269,16 @@ std::vector<std::pair<std::string, std::string>> Trainer::settings() const {
     if (opt_.optimizer == "sgd") s.push_back({"momentum", exact(opt_.momentum)});
     s.push_back({"learning-rate schedule", describe(opt_.lr_schedule, opt_.epochs)});
     s.push_back({"augmentation", opt_.augment_enabled ? describe(opt_.augment) : "none"});
+    if (opt_.distill_weight > 0.0f) {
+        std::string teachers;
+        for (Model* t : opt_.teachers) {
+            std::uint32_t crc = 0;
+            for (const auto& p : t->params())
+                crc = crc32(reinterpret_cast<const std::uint8_t*>(p.value), p.size * sizeof(float), crc);
+            teachers += (teachers.empty() ? "" : "; ") + t->spec() + ", CRC-32 " + std::to_string(crc);
+        }
+        s.push_back({"distillation", exact(opt_.distill_weight) + " from " + teachers});
+    }
     return s;
 }
 

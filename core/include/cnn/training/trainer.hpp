@@ -39,6 +39,11 @@ struct TrainOptions {
     LrSchedule lr_schedule;         // per-batch rate from learning_rate (default: constant)
     bool augment_enabled = false;   // distort every training image afresh (never validation)
     AugmentOptions augment;         // used when augment_enabled
+    // Distillation: with teachers (models of the same input and classes; read, never changed),
+    // each batch's target mixes in the teachers' mean probabilities on that same (augmented)
+    // batch with weight distill_weight in [0, 1] (loss.hpp). Validation stays on the labels.
+    std::vector<Model*> teachers;
+    float distill_weight = 0.0f;
     std::string checkpoint_path;    // if set, the best model is saved here (atomically)
     std::string checkpoint_metadata = "{}";
 };
@@ -149,6 +154,7 @@ private:
     void begin_epoch();
     void end_epoch(const TrainCallbacks& cb);
     void finish();
+    const float* teacher_targets(int count);
     std::vector<std::pair<std::string, std::string>> settings() const;
 
     Model& model_;
@@ -162,6 +168,7 @@ private:
     TrainingProgress at_;
     Tensor x_;
     Tensor dlogits_;
+    std::vector<float> soft_;  // the teachers' mean probabilities for the batch
     std::vector<std::uint8_t> y_;
     double epoch_start_ = 0;
     bool done_ = false;
