@@ -83,6 +83,9 @@ TEST_CASE("Workbench: a run trains, holds threads and adapting until it ends, an
 
     // A checkpoint taken mid-run resumes on a second workbench to the same weights.
     const std::vector<std::uint8_t> ckpt = wb.checkpoint();
+    // A start refused mid-run leaves the run to go on exactly as it would have.
+    CHECK_THROWS_WITH(wb.start(settings(0), "here"), "epochs must be at least 1");
+    CHECK(wb.running());
     wb.trainer().run(1000);
     CHECK_FALSE(wb.running());
     Workbench again;
@@ -101,6 +104,15 @@ TEST_CASE("Workbench: a run trains, holds threads and adapting until it ends, an
     CHECK(m["epochs_run"] == 2);
     CHECK(m["test_images"] == 50);
     CHECK(m["test_accuracy"] == ev.accuracy);
+
+    // A refused start keeps the finished run: its model, history and manifest.
+    const auto trained = encode_weights(wb.model().model(), "{}");
+    const std::string manifest = wb.training_metadata();
+    CHECK_THROWS_WITH(wb.start(settings(0), "here"), "epochs must be at least 1");
+    CHECK(wb.has_run());
+    CHECK(wb.trainer().history().epochs.size() == 2);
+    CHECK(wb.training_metadata() == manifest);
+    CHECK(encode_weights(wb.model().model(), "{}") == trained);
 
     // After the run: threads may change (the run ends with it) and the model adapts.
     const FineTuneResult r = wb.fine_tune(mine, FineTuneOptions{});

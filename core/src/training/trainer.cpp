@@ -46,12 +46,17 @@ Trainer::Trainer(Model& model, const Dataset& train, const Dataset* validation, 
         throw Error("the distillation weight must be in [0, 1]");
     if (opt_.distill_weight > 0.0f && opt_.teachers.empty())
         throw Error("a distillation weight needs at least one teacher model");
-    for (const Model* t : opt_.teachers) {
+    for (Model* t : opt_.teachers) {
         if (!t || t == &model) throw Error("a teacher must be another model than the one trained");
         if (t->input_shape() != model.input_shape() || t->output_shape() != model.output_shape())
             throw Error("the teacher model '" + t->spec() + "' takes " + t->input_shape().str() + " and gives " +
                         t->output_shape().str() + ", but the model trained takes " + model.input_shape().str() +
                         " and gives " + model.output_shape().str());
+        // Fingerprinted once: teachers are read, never changed, and state() runs every checkpoint.
+        std::uint32_t crc = 0;
+        for (const auto& p : t->params())
+            crc = crc32(reinterpret_cast<const std::uint8_t*>(p.value), p.size * sizeof(float), crc);
+        teachers_desc_ += (teachers_desc_.empty() ? "" : "; ") + t->spec() + ", CRC-32 " + std::to_string(crc);
     }
     validate(opt_.lr_schedule);
     if (opt_.augment_enabled) validate(opt_.augment);
@@ -159,7 +164,8 @@ const float* Trainer::teacher_targets(int count) {
     if (opt_.teachers.empty() || opt_.distill_weight <= 0.0f) return nullptr;
     const int k = model_.output_shape().c;
     soft_.assign(std::size_t(count) * std::size_t(k), 0.0f);
-    std::vector<float> p(static_cast<std::size_t>(k));
+    soft_row_.resize(std::size_t(k));
+    float* p = soft_row_.data();
     Context ctx;
     ctx.mode = Mode::Infer;
     ctx.pool = pool_;
@@ -167,7 +173,7 @@ const float* Trainer::teacher_targets(int count) {
     for (Model* t : opt_.teachers) {
         const Tensor& z = t->forward(x_, ctx);
         for (int s = 0; s < count; ++s) {
-            softmax(z.sample(s), k, p.data());
+            softmax(z.sample(s), k, p);
             for (int j = 0; j < k; ++j) soft_[std::size_t(s) * std::size_t(k) + std::size_t(j)] += share * p[std::size_t(j)];
         }
     }
@@ -269,16 +275,7 @@ std::vector<std::pair<std::string, std::string>> Trainer::settings() const {
     if (opt_.optimizer == "sgd") s.push_back({"momentum", exact(opt_.momentum)});
     s.push_back({"learning-rate schedule", describe(opt_.lr_schedule, opt_.epochs)});
     s.push_back({"augmentation", opt_.augment_enabled ? describe(opt_.augment) : "none"});
-    if (opt_.distill_weight > 0.0f) {
-        std::string teachers;
-        for (Model* t : opt_.teachers) {
-            std::uint32_t crc = 0;
-            for (const auto& p : t->params())
-                crc = crc32(reinterpret_cast<const std::uint8_t*>(p.value), p.size * sizeof(float), crc);
-            teachers += (teachers.empty() ? "" : "; ") + t->spec() + ", CRC-32 " + std::to_string(crc);
-        }
-        s.push_back({"distillation", exact(opt_.distill_weight) + " from " + teachers});
-    }
+    if (opt_.distill_weight > 0.0f) s.push_back({"distillation", exact(opt_.distill_weight) + " from " + teachers_desc_});
     return s;
 }
 

@@ -51,15 +51,20 @@ void Workbench::start(const RunSettings& settings, const std::string& trained, C
     std::tie(r->train, r->validation) =
         split_first(data("train"), settings.train_size, r->options.validation_split);
     Model m = resumed ? std::move(resumed->model) : Model::from_spec(settings.spec, r->options.seed);
-    run_.reset();
+    // The previous run is set aside untouched while the new one is checked. Its trainer refers
+    // to model_, whose layers (held by pointer) keep their addresses when the model moves out
+    // and back, so a refused start restores the model and the run as they were.
+    std::unique_ptr<Run> previous_run = std::move(run_);
     LoadedModel previous = std::exchange(model_, LoadedModel(std::move(m)));
     try {  // the trainer checks the options, the data and the checkpoint against the new model
         r->trainer = std::make_unique<Trainer>(model_.model(), r->train, &r->validation, r->options, pool_.get());
         if (resumed) r->trainer->restore(resumed->state);
     } catch (...) {
-        model_ = std::move(previous);  // a refused run costs the user nothing
+        model_ = std::move(previous);
+        run_ = std::move(previous_run);
         throw;
     }
+    previous_run.reset();
     r->manifest = training_manifest(model_.model(), r->options, model_.input(), r->train.n, r->validation.n);
     r->manifest["trained"] = trained;
     run_ = std::move(r);

@@ -168,7 +168,9 @@ private:
     TrainingProgress at_;
     Tensor x_;
     Tensor dlogits_;
-    std::vector<float> soft_;  // the teachers' mean probabilities for the batch
+    std::vector<float> soft_;       // the teachers' mean probabilities for the batch
+    std::vector<float> soft_row_;   // one teacher's probabilities for one sample
+    std::string teachers_desc_;     // the teachers' specs and parameter CRCs, taken at construction
     std::vector<std::uint8_t> y_;
     double epoch_start_ = 0;
     bool done_ = false;

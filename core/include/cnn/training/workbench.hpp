@@ -57,7 +57,7 @@ public:
     // Starts a run on a fresh model from settings.spec, or continues the checkpoint's run (same
     // settings, same data: the trainer checks). `trained` says where, for the manifest.
     // Throws core's message (split_first, Model::from_spec, Trainer, Trainer::restore) for settings
-    // that do not fit; the model served before then stays.
+    // that do not fit; the model served and the previous run (its history and manifest) then stay.
     void start(const RunSettings& settings, const std::string& trained, Checkpoint* resumed = nullptr);
     bool has_run() const { return run_ != nullptr; }
     bool running() const;  // a run was started and has not ended
