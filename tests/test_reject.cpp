@@ -49,6 +49,36 @@ TEST_CASE("decide: an eleven-output model rejects when \"not a digit\" wins") {
     CHECK(decide(logits.data(), 11, RejectRule{}).is_digit);
 }
 
+TEST_CASE("decide: with a not-digit gate, the eleventh output rejects only at the gate") {
+    // Probabilities by construction: log-probabilities are logits. not a digit 0.6, digit 3 0.3,
+    // digit 8 0.06, the other eight 0.005 each.
+    std::vector<float> logits(11, std::log(0.005f));
+    logits[3] = std::log(0.3f);
+    logits[8] = std::log(0.06f);
+    logits[kNotDigitClass] = std::log(0.6f);
+    CHECK_FALSE(decide(logits.data(), 11, RejectRule{}).is_digit);  // without a gate "not a digit" wins
+    RejectRule rule;
+    rule.not_digit = 0.7f;  // 0.6 is below the gate: accepted, as a 3
+    Answer a = decide(logits.data(), 11, rule);
+    CHECK(a.is_digit);
+    CHECK(a.best == 3);
+    CHECK(a.not_digit_p == Approx(0.6f));
+    CHECK(a.best_p == Approx(0.3f));
+    // The threshold applies to the 3's share of the digits, 0.3 / 0.4 = 0.75, not to 0.3.
+    rule.threshold = 0.7f;
+    CHECK(decide(logits.data(), 11, rule).is_digit);
+    rule.threshold = 0.8f;
+    CHECK_FALSE(decide(logits.data(), 11, rule).is_digit);
+    rule.threshold = 0.0f;
+    rule.not_digit = 0.55f;  // 0.6 is above the gate: rejected
+    CHECK_FALSE(decide(logits.data(), 11, rule).is_digit);
+    // A ten-output model has no eleventh output: the gate changes nothing.
+    rule.not_digit = 0.01f;
+    CHECK(decide(logits.data(), 10, rule).is_digit);
+    CHECK_THROWS_AS(decide(logits.data(), 11, RejectRule{1.0f, 0.5f, 1.5f}), Error);
+    CHECK_THROWS_AS(decide(logits.data(), 11, RejectRule{1.0f, 0.5f, -0.1f}), Error);
+}
+
 TEST_CASE("decide refuses bad outputs and rules") {
     std::vector<float> logits(12, 0.0f);
     CHECK_THROWS_AS(decide(logits.data(), 12, RejectRule{}), Error);
@@ -106,6 +136,19 @@ TEST_CASE("the reject rule round-trips through a weights file's metadata") {
     CHECK_THROWS_AS(parse_reject_rule("temperature 1 threshold"), Error);
     CHECK_THROWS_AS(parse_reject_rule("temperature 1 threshold 0.5 extra"), Error);
     CHECK_THROWS_AS(reject_rule_from_metadata("{\"reject\": \"nonsense\"}"), Error);
+    // With a not-digit gate.
+    const RejectRule gated{1.03f, 0.62f, 0.76f};
+    CHECK(reject_rule_text(gated) == "temperature 1.03 threshold 0.62 not-digit 0.76");
+    const RejectRule g = parse_reject_rule(reject_rule_text(gated));
+    CHECK(g.temperature == gated.temperature);
+    CHECK(g.threshold == gated.threshold);
+    CHECK(g.not_digit == gated.not_digit);
+    CHECK(back.not_digit == 0.0f);
+    CHECK_THROWS_AS(parse_reject_rule("temperature 1 threshold 0.5 not-digit"), Error);
+    CHECK_THROWS_AS(parse_reject_rule("temperature 1 threshold 0.5 not-digit 0"), Error);
+    CHECK_THROWS_AS(parse_reject_rule("temperature 1 threshold 0.5 not-digit 2"), Error);
+    CHECK_THROWS_AS(parse_reject_rule("temperature 1 threshold 0.5 gate 0.7"), Error);
+    CHECK_THROWS_AS(parse_reject_rule("temperature 1 threshold 0.5 not-digit 0.7 more"), Error);
 }
 
 TEST_CASE("decide_probabilities agrees with decide on the logits") {
@@ -116,13 +159,14 @@ TEST_CASE("decide_probabilities agrees with decide on the logits") {
         double sum = 0;
         for (int j = 0; j < outputs; ++j) sum += std::exp(double(logits[std::size_t(j)]));
         for (int j = 0; j < outputs; ++j) probs[std::size_t(j)] = float(std::exp(double(logits[std::size_t(j)])) / sum);
-        const RejectRule rule{1.7f, 0.3f};
-        const Answer a = decide(logits.data(), outputs, rule), b = decide_probabilities(probs.data(), outputs, rule);
-        CHECK(a.is_digit == b.is_digit);
-        CHECK(a.best == b.best);
-        CHECK(a.second == b.second);
-        CHECK(a.best_p == Approx(b.best_p).epsilon(1e-4));
-        CHECK(a.not_digit_p == Approx(b.not_digit_p).epsilon(1e-4));
+        for (const RejectRule rule : {RejectRule{1.7f, 0.3f}, RejectRule{1.7f, 0.3f, 0.4f}}) {
+            const Answer a = decide(logits.data(), outputs, rule), b = decide_probabilities(probs.data(), outputs, rule);
+            CHECK(a.is_digit == b.is_digit);
+            CHECK(a.best == b.best);
+            CHECK(a.second == b.second);
+            CHECK(a.best_p == Approx(b.best_p).epsilon(1e-4));
+            CHECK(a.not_digit_p == Approx(b.not_digit_p).epsilon(1e-4));
+        }
     }
     const std::vector<float> bad(10, 2.0f);
     CHECK_THROWS_AS(decide_probabilities(bad.data(), 10, RejectRule{}), Error);

@@ -543,6 +543,17 @@ reject)
     train_n=$(( n * 9 / 10 + $(count "$dir/a/negatives-train-labels-idx1-ubyte") ))
     val_n=$(( n - n * 9 / 10 + $(count "$dir/a/negatives-val-labels-idx1-ubyte") ))
     expect_out "Data: $(printf "%'d" "$train_n") training images, $(printf "%'d" "$val_n") for validation"
+    # Calibrating an eleven-output model also chooses the gate on "not a digit" (0.50-0.99) and
+    # draws the trade-off over it; the calibrated file decides by that rule.
+    run reject "${args[@]}" --weights "$dir/nd.dcnn" --calibrate -o "$dir/nd-cal.dcnn" --curve "$dir/nd.svg" --margin 0
+    expect_status 0
+    rule=$(grep -o "Calibrated on the validation halves: .*" <<<"$out" | sed 's/.*halves: //')
+    [[ "$rule" =~ ^temperature\ [0-9.e+-]+\ threshold\ [0-9.e+-]+\ not-digit\ 0\.(5[0-9]*|[6-9][0-9]*)$ ]] ||
+        fail "no not-digit gate in the calibrated rule: '$rule'"
+    grep -q 'gate on the probability of' "$dir/nd.svg" || fail "the curve is not drawn over the gate"
+    run reject "${args[@]}" --weights "$dir/nd-cal.dcnn" --json
+    python3 -c 'import json,sys; j=json.loads(sys.stdin.read()); assert j["rule"] == sys.argv[1], j["rule"]' "$rule" <<<"$out" ||
+        fail "the calibrated eleven-output weights do not carry the rule"
     run train "${train_args[@]}" "${small[@]}" --spec "input 28x28x1 | conv 4 k3 | relu | maxpool 2 | flatten | dense 10"
     expect_user_error "--negatives needs a model with 11 outputs"
     ;;

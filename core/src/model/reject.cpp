@@ -18,6 +18,8 @@ void check_rule(const RejectRule& r) {
         throw Error("reject rule: temperature must be a positive number, got " + std::to_string(r.temperature));
     if (!(r.threshold >= 0 && r.threshold <= 1))
         throw Error("reject rule: threshold must be in [0, 1], got " + std::to_string(r.threshold));
+    if (!(r.not_digit >= 0 && r.not_digit <= 1))
+        throw Error("reject rule: the not-digit gate must be in [0, 1], got " + std::to_string(r.not_digit));
 }
 
 // softmax(logits / t) of one row, in double.
@@ -74,7 +76,10 @@ Answer decide(const float* logits, int outputs, const RejectRule& rule) {
     a.best_p = float(p[a.best]);
     a.second_p = float(p[a.second]);
     a.not_digit_p = outputs == 11 ? float(p[kNotDigitClass]) : 0.0f;
-    a.is_digit = p[a.best] >= rule.threshold && !(outputs == 11 && p[kNotDigitClass] > p[a.best]);
+    if (outputs == 11 && rule.not_digit > 0)
+        a.is_digit = p[kNotDigitClass] < rule.not_digit && a.digit_probabilities[std::size_t(a.best)] >= rule.threshold;
+    else
+        a.is_digit = p[a.best] >= rule.threshold && !(outputs == 11 && p[kNotDigitClass] > p[a.best]);
     return a;
 }
 
@@ -133,18 +138,25 @@ double expected_calibration_error(const std::vector<float>& logits, int outputs,
 
 std::string reject_rule_text(const RejectRule& rule) {
     check_rule(rule);
-    char buf[96];
+    char buf[128];
     std::snprintf(buf, sizeof buf, "temperature %.6g threshold %.6g", double(rule.temperature), double(rule.threshold));
-    return buf;
+    std::string text = buf;
+    if (rule.not_digit > 0) {
+        std::snprintf(buf, sizeof buf, " not-digit %.6g", double(rule.not_digit));
+        text += buf;
+    }
+    return text;
 }
 
 RejectRule parse_reject_rule(const std::string& text) {
     std::istringstream in(text);
     in.imbue(std::locale::classic());
-    std::string k1, k2, rest;
+    std::string k1, k2, k3, rest;
     RejectRule r;
-    if (!(in >> k1 >> r.temperature >> k2 >> r.threshold) || k1 != "temperature" || k2 != "threshold" || (in >> rest))
-        throw Error("reject rule '" + text + "' is not of the form 'temperature T threshold P'");
+    bool ok = (in >> k1 >> r.temperature >> k2 >> r.threshold) && k1 == "temperature" && k2 == "threshold";
+    if (ok && (in >> k3)) ok = k3 == "not-digit" && (in >> r.not_digit) && r.not_digit > 0;
+    if (!ok || (in >> rest))
+        throw Error("reject rule '" + text + "' is not of the form 'temperature T threshold P [not-digit Q]'");
     check_rule(r);
     return r;
 }

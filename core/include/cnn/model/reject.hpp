@@ -1,7 +1,7 @@
 // "Not a digit": the decision whether a model's answer is a digit it knows, and the calibration
 // behind it. A ten-output model rejects when its best digit is not probable enough; a model with
 // an eleventh output (trained on negatives: letters, symbols, scribbles, shapes, pairs of digits)
-// also rejects when that output wins. Probabilities are the softmax of logits / temperature, the
+// also rejects when that output's probability reaches a calibrated gate. Probabilities are the softmax of logits / temperature, the
 // temperature fitted on validation data so that a confidence of p is right about p of the time.
 #pragma once
 
@@ -18,6 +18,12 @@ constexpr int kNotDigitClass = 10;
 struct RejectRule {
     float temperature = 1.0f;  // logits are divided by it before the softmax
     float threshold = 0.0f;    // smallest probability of the best digit that is accepted
+    // Eleven-output models. 0: the eleventh output rejects when it is more probable than the best
+    // digit, and `threshold` applies to the best digit's probability among all eleven outputs
+    // (the rule of files calibrated before 2026-12-02). In (0, 1]: the eleventh output rejects
+    // when its probability reaches this gate, and `threshold` applies to the best digit's share
+    // of the ten digits, so that the gate alone sets how much "not a digit" it takes.
+    float not_digit = 0.0f;
 };
 
 // The decision for one input.
@@ -54,7 +60,8 @@ double expected_calibration_error(const std::vector<float>& logits, int outputs,
                                   int bins = 15);
 
 // The rule as the text a weights file's metadata keeps in its "reject" field:
-// "temperature 1.2345 threshold 0.6000" (a string, so that core reads it without a JSON library).
+// "temperature 1.2345 threshold 0.6 not-digit 0.8" (a string, so that core reads it without a JSON
+// library; "not-digit" only when it is not 0).
 std::string reject_rule_text(const RejectRule& rule);
 
 // Parses reject_rule_text's format; throws Error naming the text if it is malformed or invalid.
