@@ -128,16 +128,16 @@ void write_negatives(const std::vector<Scored>& sets, const RobustnessSources& s
 std::string svg_curve(const std::vector<Scored>& sets, const cnn::RejectRule& rule, const std::string& model) {
     const bool gate = rule.not_digit > 0;
     Chart c;
-    c.title = "Accepting digits against rejecting non-digits: " + model;
+    c.title = "Not a digit: " + model;
     c.xlabel = gate ? "gate on the probability of \"not a digit\" (rejected at or above it)"
                     : "threshold on the best digit's probability";
     Panel p;
-    p.title = "digits read right and accepted, non-digits rejected (mean and worst set)";
+    p.title = "digits accepted and right, non-digits rejected";
     p.ylabel = "percent";
     p.legend_at_top = false;
-    Series d{"digits accepted and right", {}, "#1f77b4"}, n{"non-digits rejected", {}, "#d62728"};
-    Series dw{"worst digit set", {}, "#9ecae1"};
-    for (int t = 0; t <= 99; ++t) {
+    Series d{"digits, mean", {}, "#1f77b4"}, n{"non-digits, mean", {}, "#d62728"};
+    Series dw{"digits, worst set", {}, "#9ecae1"};
+    for (int t = 0; t <= (gate ? 98 : 99); ++t) {  // a gate of 1 would never reject: left out
         cnn::RejectRule r = rule;
         (gate ? r.not_digit : r.threshold) = float(gate ? t + 1 : t) / 100.0f;
         c.x.push_back(double(gate ? r.not_digit : r.threshold));
