@@ -57,6 +57,7 @@ struct TrainCliOptions {
     std::string negatives;  // folder with negatives-{train,val} IDX files (class 10: not a digit)
     std::vector<std::string> teachers;  // models whose mean predictions are mixed into the targets
     double distill = 0.0;               // their weight in the target
+    int average_from = 0;               // weight averaging from this epoch (0 = off)
     std::string command_line;
 };
 
@@ -70,7 +71,7 @@ struct RecordedOption {
 const RecordedOption kRecordedOptions[] = {
     {"spec", true}, {"batch", true}, {"lr", true}, {"optimizer", true}, {"momentum", true}, {"seed", true},
     {"validation-split", true}, {"patience", true}, {"no-restore-best", true}, {"limit", true},
-    {"label-smoothing", true}, {"deskew", true}, {"negatives", true}, {"teacher", true}, {"distill", true}, {"epochs", false}, {"threads", false}, {"train-images", false},
+    {"label-smoothing", true}, {"deskew", true}, {"negatives", true}, {"teacher", true}, {"distill", true}, {"average-from", true}, {"epochs", false}, {"threads", false}, {"train-images", false},
     {"train-labels", false}, {"test-images", false}, {"test-labels", false}, {"output", false},
 };
 
@@ -85,7 +86,7 @@ nlohmann::json options_json(const TrainCliOptions& o) {
     nlohmann::json j = {{"spec", o.spec}, {"batch", o.batch}, {"lr", o.lr}, {"optimizer", o.optimizer},
             {"momentum", o.momentum}, {"seed", o.seed}, {"validation-split", o.validation_split},
             {"patience", o.patience}, {"no-restore-best", o.no_restore_best}, {"limit", o.limit},
-            {"label-smoothing", o.label_smoothing}, {"deskew", o.deskew}, {"negatives", o.negatives}, {"teacher", o.teachers}, {"distill", o.distill}, {"epochs", o.epochs}, {"threads", o.threads},
+            {"label-smoothing", o.label_smoothing}, {"deskew", o.deskew}, {"negatives", o.negatives}, {"teacher", o.teachers}, {"distill", o.distill}, {"average-from", o.average_from}, {"epochs", o.epochs}, {"threads", o.threads},
             {"train-images", o.train_images}, {"train-labels", o.train_labels},
             {"test-images", o.test_images}, {"test-labels", o.test_labels}, {"output", o.output}};
     j.update(augment_schedule_json(o.augment_schedule));
@@ -108,6 +109,7 @@ void set_option(TrainCliOptions& o, const std::string& flag, const nlohmann::jso
     else if (flag == "negatives") o.negatives = v.get<std::string>();
     else if (flag == "teacher") o.teachers = v.get<std::vector<std::string>>();
     else if (flag == "distill") o.distill = v.get<double>();
+    else if (flag == "average-from") o.average_from = v.get<int>();
     else if (flag == "epochs") o.epochs = v.get<int>();
     else if (flag == "threads") o.threads = v.get<int>();
     else if (flag == "train-images") o.train_images = v.get<std::string>();
@@ -199,6 +201,7 @@ nlohmann::json cli_manifest(cnn::Model& model, const TrainCliOptions& o, const c
     m["software"] = "digit-cnn 0.1.0";
     if (!o.resume.empty()) m["resumed_from"] = o.resume;
     if (o.distill > 0) t["distillation"] = {{"weight", o.distill}, {"teachers", o.teachers}};
+    if (o.average_from > 0) t["weight_averaging"] = {{"from_epoch", o.average_from}};
     return m;
 }
 
@@ -304,6 +307,7 @@ cnn::TrainOptions trainer_options(const TrainCliOptions& o) {
     t.momentum = float(o.momentum);
     t.label_smoothing = float(o.label_smoothing);
     t.distill_weight = float(o.distill);
+    t.average_from = o.average_from;
     apply_augment_schedule(o.augment_schedule, o.lr, t);
     t.checkpoint_path = o.output;
     return t;
@@ -405,7 +409,11 @@ void save_results(const TrainCliOptions& o, cnn::Model& model, const cnn::Histor
     cnn::write_file_atomic(sibling_path(o.output, ".history.csv"), history_csv(h));
     cnn::write_file_atomic(sibling_path(o.output, ".history.svg"), history_svg(h, title));
     cnn::write_file_atomic(manifest_path, manifest.dump(2) + "\n");
-    std::cout << "Saved " << o.output << " (epoch " << manifest["weights_from_epoch"].get<int>() << ")\n"
+    const std::string from = manifest.contains("averaged_epochs")
+                                 ? "mean of epochs " + std::to_string(manifest["averaged_epochs"][0].get<int>()) + "-" +
+                                       std::to_string(manifest["averaged_epochs"][1].get<int>())
+                                 : "epoch " + std::to_string(manifest["weights_from_epoch"].get<int>());
+    std::cout << "Saved " << o.output << " (" << from << ")\n"
               << "Wrote " << manifest_path << ", " << sibling_path(o.output, ".history.{json,csv,svg}") << "\n";
 }
 
@@ -460,6 +468,13 @@ int run_train(TrainCliOptions o, const std::set<std::string>& given) {
                   << (o.patience == 1 ? "" : "s") << "\n";
     if (!o.no_restore_best && h.best_epoch > 0)
         std::cout << "Restored the weights of epoch " << h.best_epoch << " (best " << monitored << ")\n";
+    if (h.averaged.last_epoch > 0) {
+        std::cout << "Averaged the weights of epochs " << h.averaged.first_epoch << "-" << h.averaged.last_epoch
+                  << " (batch norm statistics recomputed)";
+        if (h.averaged.has_validation)
+            std::cout << format(": val_loss %.4f - val_accuracy %.4f", h.averaged.val_loss, h.averaged.val_accuracy);
+        std::cout << "\n";
+    }
     if (test.n > 0) {
         const cnn::Evaluation ev = cnn::evaluate(model, test, &pool);
         cnn::add_test_results(manifest, ev);
@@ -538,6 +553,10 @@ Command add_train_command(CLI::App& app, const std::string& command_line) {
                     "reject --write'): drawings that are not a digit, learnt as an eleventh output");
     cmd->add_option("--max-batches", o->max_batches,
                     "Stop after this many batches, saving a checkpoint to continue from with --resume")
+        ->check(CLI::NonNegativeNumber);
+    cmd->add_option("--average-from", o->average_from,
+                    "Weight averaging: end with the mean of the weights at the ends of this and every later "
+                    "epoch, batch norm statistics recomputed (needs --no-restore-best; 0 = off)")
         ->check(CLI::NonNegativeNumber);
     cmd->footer(
         "Writes the weights (best checkpoint during training, final model at the end) and next to it,\n"

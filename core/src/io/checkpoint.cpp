@@ -38,6 +38,7 @@ std::vector<std::uint8_t> encode_checkpoint(Model& model, const TrainerState& s,
                 throw CheckpointError("not saving a checkpoint: " + p.name + " holds a non-finite value (" +
                                       std::to_string(p.value[i]) + "); the previous checkpoint is kept");
     require_finite(s.progress.best_values, "not saving a checkpoint: the best weights");
+    require_finite(s.progress.average_values, "not saving a checkpoint: the averaged weights");
 
     ByteWriter w;
     w.bytes(reinterpret_cast<const std::uint8_t*>(kMagic), 8);
@@ -83,6 +84,10 @@ std::vector<std::uint8_t> encode_checkpoint(Model& model, const TrainerState& s,
     for (float v : s.progress.best_values) w.f32(v);
     w.f64(s.progress.best_val_loss);
     w.u32(std::uint32_t(s.progress.wait));
+    // Added 2026-12-07 (weight averaging); files written before end here and still load.
+    w.u32(std::uint32_t(s.progress.averaged));
+    w.u32(std::uint32_t(s.progress.average_values.size()));
+    for (float v : s.progress.average_values) w.f32(v);
     auto& out = w.data();
     w.u32(crc32(out.data(), out.size()));
     return std::move(out);
@@ -175,6 +180,17 @@ Checkpoint decode_checkpoint(const std::uint8_t* data, std::size_t size) {
                               " values but its model has " + std::to_string(ck.model.param_count()));
     s.progress.best_val_loss = body.f64("best val_loss");
     s.progress.wait = int(body.u32("early stopping counter") & 0x7fffffff);
+    if (body.pos() != body.size()) {  // the weight-averaging section (absent in older files)
+        s.progress.averaged = int(body.u32("averaged epochs") & 0x7fffffff);
+        const std::uint32_t averaged = body.count("averaged weights values", 4);
+        s.progress.average_values.resize(averaged);
+        for (auto& v : s.progress.average_values) v = body.f32("averaged weights");
+        require_finite(s.progress.average_values, "checkpoint's averaged weights");
+        if (!s.progress.average_values.empty() && s.progress.average_values.size() != ck.model.param_count())
+            throw CheckpointError("checkpoint's averaged weights hold " +
+                                  std::to_string(s.progress.average_values.size()) + " values but its model has " +
+                                  std::to_string(ck.model.param_count()));
+    }
     if (body.pos() != body.size())
         throw CheckpointError("checkpoint has " + std::to_string(body.size() - body.pos()) +
                               " unexpected bytes before its checksum");

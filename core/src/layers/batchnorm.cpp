@@ -86,6 +86,12 @@ BatchNorm::BatchNorm(float momentum) : momentum_(momentum) {
         throw SpecError("batchnorm momentum must be in [0, 1), got " + std::to_string(momentum));
 }
 
+void BatchNorm::set_momentum(float momentum) {
+    if (!(momentum >= 0.0f && momentum < 1.0f))
+        throw Error("batchnorm momentum must be in [0, 1), got " + std::to_string(momentum));
+    momentum_ = momentum;
+}
+
 std::string BatchNorm::spec() const {
     if (momentum_ == kDefaultMomentum) return "batchnorm";
     // Exact, so that the spec parses back (plain %g would print 0.9999999 as "1", refused).

@@ -74,6 +74,13 @@ void add_run_results(nlohmann::json& m, const History& h, bool restore_best) {
         m["best_val_accuracy"] = best.has_validation ? nlohmann::json(best.val_accuracy) : nlohmann::json();
     }
     m["images_per_second"] = seconds > 0 ? images / seconds : 0.0;  // training batches only
+    if (h.averaged.last_epoch > 0) {
+        const AveragedModel& a = h.averaged;
+        m["weights_from_epoch"] = nullptr;
+        m["averaged_epochs"] = {a.first_epoch, a.last_epoch};
+        m["averaged_val_loss"] = a.has_validation ? nlohmann::json(a.val_loss) : nlohmann::json();
+        m["averaged_val_accuracy"] = a.has_validation ? nlohmann::json(a.val_accuracy) : nlohmann::json();
+    }
 }
 
 void add_test_results(nlohmann::json& m, const Evaluation& test) {

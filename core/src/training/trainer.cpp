@@ -11,6 +11,7 @@
 #include "cnn/io/crc32.hpp"
 #include "cnn/io/file_io.hpp"
 #include "cnn/io/weights_io.hpp"
+#include "cnn/layers/batchnorm.hpp"
 #include "cnn/model/loss.hpp"
 #include "cnn/model/metrics.hpp"
 
@@ -58,6 +59,13 @@ Trainer::Trainer(Model& model, const Dataset& train, const Dataset* validation, 
             crc = crc32(reinterpret_cast<const std::uint8_t*>(p.value), p.size * sizeof(float), crc);
         teachers_desc_ += (teachers_desc_.empty() ? "" : "; ") + t->spec() + ", CRC-32 " + std::to_string(crc);
     }
+    if (opt_.average_from < 0) throw Error("the first averaged epoch must not be negative");
+    if (opt_.average_from > opt_.epochs)
+        throw Error("weight averaging from epoch " + std::to_string(opt_.average_from) + " needs at least that many "
+                    "epochs (the run has " + std::to_string(opt_.epochs) + ")");
+    if (opt_.average_from > 0 && opt_.restore_best)
+        throw Error("weight averaging ends the run with the mean of its last epochs, not with its best epoch: "
+                    "turn restore-best off (--no-restore-best)");
     validate(opt_.lr_schedule);
     if (opt_.augment_enabled) validate(opt_.augment);
     if (train.shape != model.input_shape())
@@ -218,6 +226,13 @@ void Trainer::end_epoch(const TrainCallbacks& cb) {
     } else {
         ++at_.wait;
     }
+    if (opt_.average_from > 0 && st.epoch >= opt_.average_from) {
+        const std::vector<float> now = model_.get_values();
+        if (at_.average_values.empty()) at_.average_values.assign(now.size(), 0.0f);
+        const double k = double(++at_.averaged);
+        for (std::size_t i = 0; i < now.size(); ++i)
+            at_.average_values[i] += float((double(now[i]) - double(at_.average_values[i])) / k);
+    }
     at_.history.epochs.push_back(st);
     if (cb.on_epoch) cb.on_epoch(st);
     ++at_.epoch;
@@ -233,6 +248,55 @@ void Trainer::finish() {
     if (done_) return;
     done_ = true;
     if (opt_.restore_best && !at_.best_values.empty()) model_.set_values(at_.best_values);
+    if (at_.averaged > 0) {
+        model_.set_values(at_.average_values);
+        recompute_batchnorm_statistics(model_, *train_, opt_.batch_size,
+                                       opt_.augment_enabled ? &opt_.augment : nullptr, rng_, pool_);
+        AveragedModel& a = at_.history.averaged;
+        a.first_epoch = opt_.average_from;
+        a.last_epoch = opt_.average_from + at_.averaged - 1;
+        if (val_) {
+            const Evaluation ev = evaluate(model_, *val_, pool_);
+            a.val_loss = ev.loss;
+            a.val_accuracy = ev.accuracy;
+            a.has_validation = true;
+        }
+    }
+}
+
+void recompute_batchnorm_statistics(Model& model, const Dataset& data, int batch_size, const AugmentOptions* augment,
+                                    Rng& rng, ThreadPool* pool) {
+    std::vector<BatchNorm*> norms;
+    for (std::size_t i = 0; i < model.layer_count(); ++i)
+        if (auto* b = dynamic_cast<BatchNorm*>(&model.layer(i))) norms.push_back(b);
+    if (norms.empty() || data.n < 1) return;
+    if (batch_size < 1) throw Error("batch size must be at least 1");
+    std::vector<float> momenta;
+    for (BatchNorm* b : norms) momenta.push_back(b->momentum());
+    Context ctx;
+    ctx.mode = Mode::Train;
+    ctx.rng = &rng;
+    ctx.pool = pool;
+    Tensor x;
+    std::vector<std::uint8_t> y;
+    std::vector<int> indices;
+    try {
+        // momentum = seen / (seen + count): each batch's statistics weigh by its size, so the moving
+        // values end as the mean over all samples of the per-batch statistics.
+        for (int b0 = 0; b0 < data.n; b0 += batch_size) {
+            const int count = std::min(batch_size, data.n - b0);
+            indices.resize(std::size_t(count));
+            std::iota(indices.begin(), indices.end(), b0);
+            gather_batch(data, indices.data(), count, x, y);
+            if (augment) augment_batch(x, *augment, rng, pool, y.data());
+            for (BatchNorm* b : norms) b->set_momentum(float(double(b0) / double(b0 + count)));
+            model.forward(x, ctx);
+        }
+    } catch (...) {
+        for (std::size_t i = 0; i < norms.size(); ++i) norms[i]->set_momentum(momenta[i]);
+        throw;
+    }
+    for (std::size_t i = 0; i < norms.size(); ++i) norms[i]->set_momentum(momenta[i]);
 }
 
 namespace {
@@ -272,6 +336,7 @@ std::vector<std::pair<std::string, std::string>> Trainer::settings() const {
         {"restore best", opt_.restore_best ? "yes" : "no"},
         {"model", model_.spec()},
     };
+    if (opt_.average_from > 0) s.push_back({"weight averaging", "from epoch " + std::to_string(opt_.average_from)});
     if (opt_.optimizer == "sgd") s.push_back({"momentum", exact(opt_.momentum)});
     s.push_back({"learning-rate schedule", describe(opt_.lr_schedule, opt_.epochs)});
     s.push_back({"augmentation", opt_.augment_enabled ? describe(opt_.augment) : "none"});
@@ -329,6 +394,9 @@ void check_resumable(const TrainerState& s, const RunFacts& run) {
     if (std::isnan(p.best_val_loss)) bad("its best loss is not a number");
     if (p.wait < 0 || p.wait > p.epoch) bad("its early-stopping counter is out of range");
     if (!p.best_values.empty() && p.best_values.size() != run.params) bad("its best weights do not match the model");
+    if (p.averaged < 0 || p.averaged > p.epoch) bad("its count of averaged epochs is out of range");
+    if (p.average_values.size() != (p.averaged > 0 ? run.params : 0))
+        bad("its averaged weights do not match the model");
     if (!(s.rng.s[0] | s.rng.s[1] | s.rng.s[2] | s.rng.s[3])) bad("its random generator state is all zero");
     if (s.optimizer != run.optimizer) bad("it was made with optimizer " + printable(s.optimizer, 20));
     if (!(s.learning_rate > 0) || !std::isfinite(s.learning_rate)) bad("its learning rate is not positive");

@@ -32,6 +32,9 @@ public:
     std::vector<ParamRef> params() override;
     LayerCost cost(const Shape& input) const override;
     float momentum() const { return momentum_; }
+    // For recompute_batchnorm_statistics (trainer.hpp), which sets the momentum per batch so that
+    // the moving statistics become the mean of the batch statistics. Throws Error outside [0, 1).
+    void set_momentum(float momentum);
 
 private:
     float momentum_;

@@ -2,7 +2,8 @@
 //   what the model is: format, version, spec, preprocessing, input_shape, classes, parameters, layers;
 //   how it was trained: seed and "training" (the settings, sample counts, augmentation, schedule);
 //   how the run went: epochs_run, best_epoch, weights_from_epoch, stopped_early, cancelled,
-//     best_val_loss, best_val_accuracy, images_per_second;
+//     best_val_loss, best_val_accuracy, images_per_second; for weight-averaged runs
+//     averaged_epochs [first, last], averaged_val_loss, averaged_val_accuracy (weights_from_epoch null);
 //   its test results: test_accuracy, test_loss, test_images (null until measured).
 // Each writer adds its own context: the CLI its command line, date and data files; the page its
 // options and the epoch history it charts.

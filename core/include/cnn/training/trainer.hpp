@@ -44,6 +44,11 @@ struct TrainOptions {
     // batch with weight distill_weight in [0, 1] (loss.hpp). Validation stays on the labels.
     std::vector<Model*> teachers;
     float distill_weight = 0.0f;
+    // Weight averaging (Polyak averaging of epochs; "stochastic weight averaging" when the learning
+    // rate stays up): from this 1-based epoch on, the weights at each epoch end join a running
+    // mean, and the run ends with that mean, its batch norm statistics recomputed over the training
+    // data (recompute_batchnorm_statistics). 0 = off. Needs restore_best == false.
+    int average_from = 0;
     std::string checkpoint_path;    // if set, the best model is saved here (atomically)
     std::string checkpoint_metadata = "{}";
 };
@@ -67,11 +72,19 @@ struct Progress {
     double eta_seconds = 0;         // for the rest of the epoch
 };
 
+// The model a weight-averaged run ends with (TrainOptions::average_from).
+struct AveragedModel {
+    int first_epoch = 0, last_epoch = 0;  // 1-based epochs averaged; 0 if none
+    double val_loss = 0, val_accuracy = 0;
+    bool has_validation = false;
+};
+
 struct History {
     std::vector<EpochStats> epochs;
     int best_epoch = 0;  // 1-based; 0 if none
     bool stopped_early = false;
     bool cancelled = false;
+    AveragedModel averaged;  // filled when the run ends with averaged weights
 };
 
 // Where a run is: the loop's position, the epoch's running sums, the history and the
@@ -88,6 +101,8 @@ struct TrainingProgress {
     std::vector<float> best_values;  // restore-best weights (empty if none yet)
     double best_val_loss = std::numeric_limits<double>::infinity();
     int wait = 0;  // epochs without improvement
+    std::vector<float> average_values;  // running mean of the weights at epoch ends (weight averaging)
+    int averaged = 0;                   // epochs in it
 };
 
 // Everything a Trainer needs to continue a run exactly where it stopped, besides the model's
@@ -182,6 +197,14 @@ private:
 // message says what to end the spec with). Trainer's constructor calls it with the data's class
 // count; front ends may call it earlier.
 void check_model_output(const Model& model, int classes);
+
+// Sets every batch norm layer's moving statistics to the mean of its batch statistics over one
+// pass of `data` (in order, batches of batch_size, training mode; augmented as in training when
+// `augment` is given; `rng` drives augmentation and dropout). Weights averaged over epochs need
+// this: the moving statistics kept during training belong to no single one of the averaged sets.
+// Other layers' parameters are left unchanged; a model without batch norm is not touched.
+void recompute_batchnorm_statistics(Model& model, const Dataset& data, int batch_size, const AugmentOptions* augment,
+                                    Rng& rng, ThreadPool* pool = nullptr);
 
 // Runs a Trainer to the end.
 History fit(Model& model, const Dataset& train, const Dataset* validation,
