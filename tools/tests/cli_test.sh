@@ -434,6 +434,36 @@ distill)
     expect_user_error "distillation"
     ;;
 
+average)
+    # Weight averaging: reported, recorded in the manifest, locked on resume, and a run resumed
+    # mid-average ends with exactly the weights of an uninterrupted one; bad combinations refused.
+    dir=$work/average
+    rm -rf "$dir"
+    small=(--spec "input 28x28x1 | conv 4 k3 | batchnorm | relu | maxpool 2 | flatten | dense 10" --epochs 3
+           --seed 4 --no-restore-best --average-from 2)
+    run train "${train_args[@]}" "${small[@]}" --threads 2 -o "$dir/full.dcnn"
+    expect_status 0
+    expect_out "Averaged the weights of epochs 2-3 (batch norm statistics recomputed): val_loss"
+    expect_out "Saved $dir/full.dcnn (mean of epochs 2-3)"
+    grep -qF '"averaged_epochs": [' "$dir/full.json" || fail "manifest lacks the averaged epochs"
+    grep -qF '"weight_averaging"' "$dir/full.json" || fail "manifest lacks the averaging setting"
+    run train "${train_args[@]}" "${small[@]}" --threads 1 --max-batches 12 -o "$dir/split.dcnn"
+    expect_status 0
+    run train --resume "$dir/split.resume" --average-from 3
+    expect_user_error "--average-from 3 differs from the resumed run's 2"
+    run train --resume "$dir/split.resume"
+    expect_status 0
+    run export --weights "$dir/full.dcnn"
+    full=$(grep -o '"tensors":.*' <<<"$out")
+    run export --weights "$dir/split.dcnn"
+    split=$(grep -o '"tensors":.*' <<<"$out")
+    [ -n "$full" ] && [ "$full" = "$split" ] || fail "the resumed averaged run's weights differ from the uninterrupted run's"
+    run train "${train_args[@]}" --epochs 3 --average-from 2 -o "$dir/x.dcnn"
+    expect_user_error "turn restore-best off (--no-restore-best)"
+    run train "${train_args[@]}" --epochs 3 --no-restore-best --average-from 5 -o "$dir/x.dcnn"
+    expect_user_error "weight averaging from epoch 5 needs at least that many epochs"
+    ;;
+
 resume)
     # A run stopped twice (--max-batches) and resumed in new processes with another thread count
     # ends with exactly the weights of an uninterrupted run. 540 training images: 9 batches/epoch.
