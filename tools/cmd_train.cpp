@@ -22,6 +22,7 @@
 #include "cnn/model/metrics.hpp"
 #include "cnn/model/reject.hpp"
 #include "cnn/model/spec.hpp"
+#include "cnn/model/warm_start.hpp"
 #include "cnn/training/manifest.hpp"
 #include "cnn/training/trainer.hpp"
 #include "commands.hpp"
@@ -58,6 +59,7 @@ struct TrainCliOptions {
     std::vector<std::string> teachers;  // models whose mean predictions are mixed into the targets
     double distill = 0.0;               // their weight in the target
     int average_from = 0;               // weight averaging from this epoch (0 = off)
+    std::string init;                   // start from this model's weights (warm start)
     std::string command_line;
 };
 
@@ -71,7 +73,7 @@ struct RecordedOption {
 const RecordedOption kRecordedOptions[] = {
     {"spec", true}, {"batch", true}, {"lr", true}, {"optimizer", true}, {"momentum", true}, {"seed", true},
     {"validation-split", true}, {"patience", true}, {"no-restore-best", true}, {"limit", true},
-    {"label-smoothing", true}, {"deskew", true}, {"negatives", true}, {"teacher", true}, {"distill", true}, {"average-from", true}, {"epochs", false}, {"threads", false}, {"train-images", false},
+    {"label-smoothing", true}, {"deskew", true}, {"negatives", true}, {"teacher", true}, {"distill", true}, {"average-from", true}, {"init", true}, {"epochs", false}, {"threads", false}, {"train-images", false},
     {"train-labels", false}, {"test-images", false}, {"test-labels", false}, {"output", false},
 };
 
@@ -86,7 +88,7 @@ nlohmann::json options_json(const TrainCliOptions& o) {
     nlohmann::json j = {{"spec", o.spec}, {"batch", o.batch}, {"lr", o.lr}, {"optimizer", o.optimizer},
             {"momentum", o.momentum}, {"seed", o.seed}, {"validation-split", o.validation_split},
             {"patience", o.patience}, {"no-restore-best", o.no_restore_best}, {"limit", o.limit},
-            {"label-smoothing", o.label_smoothing}, {"deskew", o.deskew}, {"negatives", o.negatives}, {"teacher", o.teachers}, {"distill", o.distill}, {"average-from", o.average_from}, {"epochs", o.epochs}, {"threads", o.threads},
+            {"label-smoothing", o.label_smoothing}, {"deskew", o.deskew}, {"negatives", o.negatives}, {"teacher", o.teachers}, {"distill", o.distill}, {"average-from", o.average_from}, {"init", o.init}, {"epochs", o.epochs}, {"threads", o.threads},
             {"train-images", o.train_images}, {"train-labels", o.train_labels},
             {"test-images", o.test_images}, {"test-labels", o.test_labels}, {"output", o.output}};
     j.update(augment_schedule_json(o.augment_schedule));
@@ -110,6 +112,7 @@ void set_option(TrainCliOptions& o, const std::string& flag, const nlohmann::jso
     else if (flag == "teacher") o.teachers = v.get<std::vector<std::string>>();
     else if (flag == "distill") o.distill = v.get<double>();
     else if (flag == "average-from") o.average_from = v.get<int>();
+    else if (flag == "init") o.init = v.get<std::string>();
     else if (flag == "epochs") o.epochs = v.get<int>();
     else if (flag == "threads") o.threads = v.get<int>();
     else if (flag == "train-images") o.train_images = v.get<std::string>();
@@ -202,6 +205,7 @@ nlohmann::json cli_manifest(cnn::Model& model, const TrainCliOptions& o, const c
     if (!o.resume.empty()) m["resumed_from"] = o.resume;
     if (o.distill > 0) t["distillation"] = {{"weight", o.distill}, {"teachers", o.teachers}};
     if (o.average_from > 0) t["weight_averaging"] = {{"from_epoch", o.average_from}};
+    if (!o.init.empty()) t["init"] = o.init;
     return m;
 }
 
@@ -431,7 +435,20 @@ int run_train(TrainCliOptions o, const std::set<std::string>& given) {
         warn("--momentum only applies to --optimizer sgd; ignoring it");
     const OutputPaths paths = check_output_paths(o);
 
-    cnn::Model model = o.resume.empty() ? cnn::Model::from_spec(o.spec, o.seed) : std::move(resumed.model);
+    std::string warm;  // what --init copied
+    if (o.resume.empty() && !o.init.empty()) {
+        cnn::LoadedModel start = open_model(o.init);
+        if (start.input() != input_preprocessing(o))
+            throw cnn::Error("the --init model " + o.init + " reads its input as '" +
+                             cnn::input_preprocessing_name(start.input()) + "' but this run as '" +
+                             cnn::input_preprocessing_name(input_preprocessing(o)) + "'");
+        if (given.count("spec") == 0) o.spec = start.model().spec();
+        resumed.model = cnn::Model::from_spec(o.spec, o.seed);
+        warm = cnn::warm_start(resumed.model, start.model());
+        std::cout << "Starting from " << o.init << ": " << warm << "\n";
+    }
+    cnn::Model model = o.resume.empty() && o.init.empty() ? cnn::Model::from_spec(o.spec, o.seed)
+                                                          : std::move(resumed.model);
     auto [train, validation] = load_training_split(o, model);
     const cnn::Dataset test = load_test_set(o, model, train.classes);
     cnn::ThreadPool pool(o.threads);
@@ -558,6 +575,10 @@ Command add_train_command(CLI::App& app, const std::string& command_line) {
                     "Weight averaging: end with the mean of the weights at the ends of this and every later "
                     "epoch, batch norm statistics recomputed (needs --no-restore-best; 0 = off)")
         ->check(CLI::NonNegativeNumber);
+    cmd->add_option("--init", o->init,
+                    "Start from this model's weights instead of a fresh initialisation (its spec unless --spec "
+                    "is given; the last dense layer may be wider, e.g. dense 11 for 'not a digit' from a "
+                    "ten-digit model: the new outputs start fresh)");
     cmd->footer(
         "Writes the weights (best checkpoint during training, final model at the end) and next to it,\n"
         "for -o weights/seed.dcnn: weights/seed.json (manifest) and weights/seed.history.{json,csv,svg}.\n"

@@ -464,6 +464,25 @@ average)
     expect_user_error "weight averaging from epoch 5 needs at least that many epochs"
     ;;
 
+init)
+    # A run started from a trained model's weights: its spec by default, recorded in the manifest;
+    # a network that does not match is refused before training.
+    dir=$work/init
+    rm -rf "$dir"
+    run train "${train_args[@]}" --init "$model" --epochs 1 -o "$dir/warm.dcnn"
+    expect_status 0
+    expect_out "Starting from $model: all "
+    grep -qF "\"init\": \"$model\"" "$dir/warm.json" || fail "manifest lacks the --init model"
+    run summary --weights "$dir/warm.dcnn"
+    warm_spec=$(grep -m1 "input 28x28x1" <<<"$out")
+    run summary --weights "$model"
+    [ "$warm_spec" = "$(grep -m1 "input 28x28x1" <<<"$out")" ] || fail "--init without --spec changed the spec"
+    run train "${train_args[@]}" --init "$model" --spec "input 28x28x1 | flatten | dense 10" --epochs 1 -o "$dir/x.dcnn"
+    expect_user_error "only the number of units of the last dense layer may differ"
+    run train "${train_args[@]}" --init "$dir/none.dcnn" --epochs 1 -o "$dir/x.dcnn"
+    expect_user_error "none.dcnn"
+    ;;
+
 resume)
     # A run stopped twice (--max-batches) and resumed in new processes with another thread count
     # ends with exactly the weights of an uninterrupted run. 540 training images: 9 batches/epoch.
