@@ -129,6 +129,43 @@ TEST_CASE("gradient check: batchnorm in training mode (input, gamma, beta)") {
     }
 }
 
+TEST_CASE("batchnorm with frozen statistics trains through the inference map and leaves the statistics") {
+    Rng rng(4);
+    const Shape in{3, 2, 5};
+    BatchNorm bn;
+    bn.build(in, rng);
+    randomise_affine(bn, rng);
+    auto p = bn.params();
+    for (int c = 0; c < 5; ++c) {
+        p[2].value[c] = 0.2f * float(c) - 0.4f;
+        p[3].value[c] = 0.3f + 0.5f * float(c);
+    }
+    const std::vector<float> statistics(p[2].value, p[2].value + 10);
+    Tensor x(4, in), y_infer, y_frozen;
+    fill_random(x, rng, -2.0f, 2.0f);
+    bn.forward(x, y_infer, Context{});
+    Context frozen = train_context();
+    frozen.frozen_statistics = true;
+    bn.forward(x, y_frozen, frozen);
+    CHECK(y_frozen.vec() == y_infer.vec());  // exactly what inference computes
+    CHECK(std::vector<float>(p[2].value, p[2].value + 10) == statistics);  // and nothing learnt
+    // Gradients of a fixed affine map, against finite differences (input, gamma, beta).
+    const auto r = cnn_test::grad_check(bn, x, 7, 80, 1e-2f, true, true);
+    INFO("input error " << r.max_input_error << ", param error " << r.max_param_error);
+    CHECK(r.checked > 0);
+    CHECK(r.max_input_error < 1e-3);
+    CHECK(r.max_param_error < 1e-3);
+    CHECK(std::vector<float>(p[2].value, p[2].value + 10) == statistics);
+    // and they differ from the batch-statistics gradients (the mean and variance terms are gone)
+    Tensor dy(4, in), dx_frozen, dx_batch, y;
+    fill_random(dy, rng);
+    bn.forward(x, y, frozen);
+    bn.backward(x, y, dy, &dx_frozen, frozen);
+    bn.forward(x, y, train_context());
+    bn.backward(x, y, dy, &dx_batch, train_context());
+    CHECK(dx_frozen.vec() != dx_batch.vec());
+}
+
 TEST_CASE("global average pooling matches a plain loop and passes the gradient check") {
     Rng rng(4);
     GlobalAvgPool gap;

@@ -107,6 +107,36 @@ TEST_CASE("fine-tuning on five corrections teaches a misread style and replay ke
     CHECK(bars_alone < bars_after - 0.2);
 }
 
+TEST_CASE("replay distillation keeps the base model's answers on the replayed digits closer") {
+    Model& base = base_model();
+    const int label = least_read_class(base);
+    const Dataset mine = squares(5, 11, label), replay = cnn_test::synthetic_bars(1200, 4, 1);
+    const Dataset bars = cnn_test::synthetic_bars(400, 4, 2);
+    std::vector<float> p_base(std::size_t(bars.n) * 4);
+    base.predict(bars.images.data(), bars.n, p_base.data());
+    // Mean total-variation distance between the base's and the adapted model's answers on the bars.
+    const auto drift = [&](float weight) {
+        FineTuneOptions o;
+        o.steps = 60;
+        o.replay_distill = weight;
+        Model m = copy_of(base);
+        const FineTuneResult r = fine_tune(m, mine, replay, o);
+        CHECK(r.examples_right_after == 5);  // the corrections are learnt either way
+        std::vector<float> p(p_base.size());
+        m.predict(bars.images.data(), bars.n, p.data());
+        double d = 0;
+        for (std::size_t i = 0; i < p.size(); ++i) d += std::abs(p[i] - p_base[i]);
+        return d / (2.0 * bars.n);
+    };
+    const double labels = drift(0.0f), distilled = drift(1.0f);
+    INFO("drift on the bars: labels " << labels << ", distilled " << distilled);
+    CHECK(distilled < 0.8 * labels);
+    FineTuneOptions bad;
+    bad.replay_distill = 1.5f;
+    Model m = copy_of(base);
+    CHECK_THROWS_WITH(fine_tune(m, mine, replay, bad), Catch::Contains("replay distillation weight"));
+}
+
 TEST_CASE("fine-tuning is deterministic for a seed, whatever the thread count") {
     const Dataset mine = squares(4, 21, 1), replay = cnn_test::synthetic_bars(300, 4, 5);
     FineTuneOptions o;
@@ -143,10 +173,19 @@ TEST_CASE("fine-tuning keeps the batch statistics unless told to update them") {
     Model kept = copy_of(base_model());
     fine_tune(kept, mine, replay, o);
     CHECK(statistics(kept) == before);
-    o.keep_statistics = false;
+    o.keep_statistics = false;  // frozen statistics (the default) do not move at all
+    Model frozen = copy_of(base_model());
+    fine_tune(frozen, mine, replay, o);
+    CHECK(statistics(frozen) == before);
+    o.frozen_statistics = false;
     Model updated = copy_of(base_model());
     fine_tune(updated, mine, replay, o);
     CHECK(statistics(updated) != before);
+    o.keep_statistics = true;
+    Model restored = copy_of(base_model());
+    fine_tune(restored, mine, replay, o);
+    CHECK(statistics(restored) == before);
+    CHECK(restored.get_values() != frozen.get_values());  // normalised otherwise, so trained otherwise
 }
 
 TEST_CASE("head-only fine-tuning changes the layers after the flatten and nothing before") {
@@ -154,6 +193,7 @@ TEST_CASE("head-only fine-tuning changes the layers after the flatten and nothin
     Model m = copy_of(base_model());
     FineTuneOptions o;
     o.steps = 10;
+    o.frozen_statistics = false;
     o.keep_statistics = false;  // so that a frozen layer's statistics could not hide behind a restore
     fine_tune(m, mine, replay, o);
     Model& base = base_model();
@@ -214,12 +254,14 @@ TEST_CASE("fine-tuning refuses what it cannot learn from") {
 TEST_CASE("the fine-tuning settings read as one line for a model's lineage") {
     FineTuneOptions o;
     CHECK(describe(o) ==
-          "steps 80, batch 32 (8 examples), lr 0.002, augment rotation 8, scale 0.1, shear 0.15, shift 2, "
-          "elastic alpha 0 sigma 4, statistics kept, head only, seed 1");
+          "steps 120, batch 32 (4 examples), lr 0.002, augment rotation 8, scale 0.1, shear 0.15, shift 2, "
+          "elastic alpha 0 sigma 4, normalised with the base statistics, head only, seed 1");
+    o.frozen_statistics = false;
+    CHECK(describe(o).find(", statistics kept, ") != std::string::npos);
     o.augment_enabled = false;
     o.keep_statistics = false;
     o.head_only = false;
-    CHECK(describe(o) == "steps 80, batch 32 (8 examples), lr 0.002, augment off, statistics updated, all layers, seed 1");
+    CHECK(describe(o) == "steps 120, batch 32 (4 examples), lr 0.002, augment off, statistics updated, all layers, seed 1");
 }
 
 TEST_CASE("five corrections teach the shipped robust model seven-segment 6s without costing MNIST") {

@@ -46,11 +46,12 @@ void fill_random(Tensor& t, Rng& rng, float lo, float hi, float min_abs) {
 }
 
 namespace {
-double objective(Layer& layer, const Tensor& x, const std::vector<float>& r, std::uint64_t seed) {
+double objective(Layer& layer, const Tensor& x, const std::vector<float>& r, std::uint64_t seed, bool frozen) {
     Rng rng(seed);
     Context ctx;
     ctx.mode = Mode::Train;
     ctx.rng = &rng;
+    ctx.frozen_statistics = frozen;
     Tensor y;
     layer.forward(x, y, ctx);
     double l = 0;
@@ -61,11 +62,13 @@ double objective(Layer& layer, const Tensor& x, const std::vector<float>& r, std
 double rel_error(double a, double b) { return std::fabs(a - b) / std::max(1e-2, std::fabs(a) + std::fabs(b)); }
 }  // namespace
 
-GradCheckResult grad_check(Layer& layer, Tensor x, std::uint64_t seed, int max_checks, float h, bool check_input) {
+GradCheckResult grad_check(Layer& layer, Tensor x, std::uint64_t seed, int max_checks, float h, bool check_input,
+                           bool frozen_statistics) {
     GradCheckResult res;
     Rng rng(seed);
     Context ctx;
     ctx.mode = Mode::Train;
+    ctx.frozen_statistics = frozen_statistics;
     Rng layer_rng(seed + 1);
     ctx.rng = &layer_rng;
     Tensor y;
@@ -80,9 +83,9 @@ GradCheckResult grad_check(Layer& layer, Tensor x, std::uint64_t seed, int max_c
     const auto numeric = [&](float* p) {
         const float saved = *p;
         *p = saved + h;
-        const double lp = objective(layer, x, r, seed + 1);
+        const double lp = objective(layer, x, r, seed + 1, frozen_statistics);
         *p = saved - h;
-        const double lm = objective(layer, x, r, seed + 1);
+        const double lm = objective(layer, x, r, seed + 1, frozen_statistics);
         *p = saved;
         return (lp - lm) / (2.0 * h);
     };

@@ -28,9 +28,9 @@ struct GradCheckResult {
 // Compares the layer's analytic gradients of L = sum(r * y) (r random) with central finite
 // differences in x and in every parameter. The layer must already be built for x's shape.
 // Up to `max_checks` elements of each tensor are checked. Stochastic layers get the same
-// random stream for every forward.
+// random stream for every forward. frozen_statistics: as Context::frozen_statistics.
 GradCheckResult grad_check(cnn::Layer& layer, cnn::Tensor x, std::uint64_t seed = 7, int max_checks = 60,
-                           float h = 1e-2f, bool check_input = true);
+                           float h = 1e-2f, bool check_input = true, bool frozen_statistics = false);
 
 struct ModelGradCheckResult {
     double max_error = 0;  // max relative error over checked parameter elements

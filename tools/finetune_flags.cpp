@@ -13,8 +13,17 @@ void add_finetune_options(CLI::App* app, cnn::FineTuneOptions& o) {
         ->capture_default_str();
     app->add_option("--lr", o.learning_rate, "Adam learning rate (cosine decay to 0 over the steps)")->capture_default_str();
     app->add_flag("--no-augment{false}", o.augment_enabled, "Use your examples as they are, undistorted");
+    app->add_flag("--batch-statistics{false}", o.frozen_statistics,
+                  "Normalise with each mixed batch's statistics while fine-tuning (default: with the base model's, "
+                  "as at inference)");
     app->add_flag("--update-statistics{false}", o.keep_statistics,
-                  "Let batch norm's running statistics follow the mixed batches (default: keep the base model's)");
+                  "With --batch-statistics: let batch norm's running statistics follow the mixed batches (default: "
+                  "keep the base model's)");
+    app->add_option("--replay-distill", o.replay_distill,
+                    "Replayed digits learn their labels mixed with the base model's probabilities, with this "
+                    "weight (0 = labels only)")
+        ->check(CLI::Range(0.0, 1.0))
+        ->capture_default_str();
     app->add_flag("--head-only,!--all-layers", o.head_only,
                   "Change only the classifier head (the layers after the last flatten), or every layer");
     app->add_option("--seed", o.seed, "Seed of the batches, augmentation and dropout")->capture_default_str();

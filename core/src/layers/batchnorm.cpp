@@ -134,7 +134,18 @@ void BatchNorm::forward(const Tensor& x, Tensor& y, const Context& ctx) {
     float* moving_var = moving_mean + C;
     // y = x * scale + shift per channel, from the batch's statistics or the moving ones.
     std::vector<float> scale(C), shift(C);
-    if (ctx.mode == Mode::Train) {
+    frozen_ = ctx.mode == Mode::Train && ctx.frozen_statistics;
+    if (frozen_) {
+        mean_.resize(C);
+        inv_std_.resize(C);
+        for (std::size_t c = 0; c < C; ++c) {
+            mean_[c] = moving_mean[c];
+            inv_std_[c] = 1.0f / std::sqrt(moving_var[c] + kEpsilon);
+            scale[c] = gamma[c] / std::sqrt(moving_var[c] + kEpsilon);  // exactly as in inference
+            shift[c] = beta[c] - moving_mean[c] * scale[c];
+        }
+        have_batch_stats_ = true;
+    } else if (ctx.mode == Mode::Train) {
         if (rows == 0) throw Error("batchnorm needs at least one sample in training mode");
         std::vector<double> sums;
         channel_sums(ctx, n, rows_per_sample, C, partial_, sums, [&](std::size_t r, double* s, double* sq) {
@@ -204,8 +215,21 @@ void BatchNorm::backward(const Tensor& x, const Tensor& /*y*/, const Tensor& dy,
     }
     if (!dx) return;
     dx->resize(n, x.shape());
-    // dx = gamma / std * (dy - mean(dy) - x-hat * mean(dy * x-hat))
     const float* gamma = values_.data();
+    if (frozen_) {  // a fixed affine map: dx = gamma / std * dy
+        std::vector<float> k(C);
+        for (std::size_t c = 0; c < C; ++c) k[c] = gamma[c] * inv_std[c];
+        run_tasks(ctx, chunk_count(n, kSamplesPerTask), [&](int t) {
+            const RowRange r = task_rows(t, n, rows_per_sample);
+            for (std::size_t row = r.r0; row < r.r1; ++row) {
+                const float* dyr = dy.data() + row * C;
+                float* dxr = dx->data() + row * C;
+                for (std::size_t c = 0; c < C; ++c) dxr[c] = k[c] * dyr[c];
+            }
+        });
+        return;
+    }
+    // dx = gamma / std * (dy - mean(dy) - x-hat * mean(dy * x-hat))
     std::vector<float> k(C), mdy(C), mdyx(C);
     for (std::size_t c = 0; c < C; ++c) {
         k[c] = gamma[c] * inv_std[c];

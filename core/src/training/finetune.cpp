@@ -93,6 +93,8 @@ void validate(const FineTuneOptions& o) {
                     std::to_string(o.examples_per_batch));
     if (!(o.learning_rate > 0.0f && o.learning_rate <= 1.0f))
         throw Error("fine-tuning learning rate must be in (0, 1], not " + float_text(o.learning_rate));
+    if (!(o.replay_distill >= 0.0f && o.replay_distill <= 1.0f))
+        throw Error("the replay distillation weight must be in [0, 1], not " + float_text(o.replay_distill));
     if (o.augment_enabled) validate(o.augment);
 }
 
@@ -100,8 +102,11 @@ std::string describe(const FineTuneOptions& o) {
     return "steps " + std::to_string(o.steps) + ", batch " + std::to_string(o.batch_size) + " (" +
            std::to_string(o.examples_per_batch) + " examples), lr " + float_text(o.learning_rate) +
            ", augment " + (o.augment_enabled ? describe(o.augment) : std::string("off")) + ", " +
-           (o.keep_statistics ? "statistics kept" : "statistics updated") +
+           (o.frozen_statistics ? "normalised with the base statistics"
+                                : o.keep_statistics ? "statistics kept" : "statistics updated") +
             (o.head_only ? ", head only" : ", all layers") +
+           (o.replay_distill > 0.0f ? ", replay kept to the base's answers (weight " + float_text(o.replay_distill) + ")"
+                                    : std::string()) +
            ", seed " + std::to_string(o.seed);
 }
 
@@ -134,6 +139,18 @@ FineTuneResult fine_tune(Model& model, const Dataset& examples, const Dataset& r
     ctx.mode = Mode::Train;
     ctx.rng = &rng;
     ctx.pool = pool;
+    ctx.frozen_statistics = o.frozen_statistics;
+    // The base model as it was, for the replayed digits' soft targets.
+    const bool distill = o.replay_distill > 0.0f && theirs > 0;
+    Model base;
+    if (distill) {
+        base = Model::from_spec(model.spec());
+        base.set_values(model.get_values());
+    }
+    Context infer;
+    infer.pool = pool;
+    const int k = model.classes();
+    std::vector<float> soft;
     for (int step = 0; step < o.steps; ++step) {
         for (int i = 0; i < mine; ++i) {
             if (next == examples.n) {
@@ -154,8 +171,22 @@ FineTuneResult fine_tune(Model& model, const Dataset& examples, const Dataset& r
             y[mine + i] = replay.labels[picks[i]];
         }
         optimizer->set_learning_rate(scheduled_learning_rate(schedule, o.learning_rate, (step + 0.5) / o.steps, 1));
+        if (distill) {
+            soft.resize(std::size_t(o.batch_size) * std::size_t(k));
+            const Tensor& z = base.forward(x, infer);
+            for (int i = 0; i < o.batch_size; ++i) {
+                float* row = soft.data() + std::size_t(i) * std::size_t(k);
+                if (i < mine) {  // the user's own digits: their labels, whatever the base thought
+                    std::fill(row, row + k, 0.0f);
+                    row[y[std::size_t(i)]] = 1.0f;
+                } else {
+                    softmax(z.sample(i), k, row);
+                }
+            }
+        }
         const Tensor& logits = model.forward(x, ctx);
-        const LossResult loss = softmax_cross_entropy(logits, y.data(), &dlogits);
+        const LossResult loss = softmax_cross_entropy(logits, y.data(), &dlogits, 0.0f, distill ? soft.data() : nullptr,
+                                                      distill ? o.replay_distill : 0.0f);
         if (!std::isfinite(loss.loss))
             throw Error("fine-tuning diverged: loss is " + std::to_string(loss.loss) + " at step " +
                         std::to_string(step + 1) + " (try a lower learning rate)");

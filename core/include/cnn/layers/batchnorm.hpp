@@ -4,7 +4,8 @@
 // variance 1. Training normalises with the batch's statistics and updates the moving ones
 //   moving = momentum * moving + (1 - momentum) * batch
 // (the variance with Bessel's correction, as TensorFlow's fused kernel and PyTorch do); inference
-// uses the moving statistics. They are parameters with trainable == false, so they are saved with
+// uses the moving statistics, and so does training with Context::frozen_statistics (fine-tuning),
+// which leaves them unchanged. They are parameters with trainable == false, so they are saved with
 // the weights and left alone by the optimizers.
 #pragma once
 
@@ -43,7 +44,8 @@ private:
     std::vector<float> grads_;   // d gamma, d beta
     std::vector<float> mean_, inv_std_;  // Train: the last batch's statistics
     std::vector<double> partial_;        // per-chunk sums
-    bool have_batch_stats_ = false;
+    bool have_batch_stats_ = false;      // the last forward was in training mode
+    bool frozen_ = false;                // ... with frozen statistics: mean_, inv_std_ are the moving ones
 };
 
 // Plain loop references for tests, over `rows` rows of `channels` values (NHWC flattened).

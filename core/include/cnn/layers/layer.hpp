@@ -35,6 +35,10 @@ struct Context {
     Mode mode = Mode::Infer;
     Rng* rng = nullptr;          // required in Mode::Train by stochastic layers
     ThreadPool* pool = nullptr;  // null: run on the calling thread
+    // Mode::Train only: batch norm normalises with its moving statistics, as at inference, and
+    // leaves them unchanged (gradients then flow through a fixed per-channel affine map). For
+    // fine-tuning, where the batches are not like the data the statistics describe.
+    bool frozen_statistics = false;
 };
 
 // A named parameter tensor of a layer (e.g. "conv1.kernel", shape {4, 4, 1, 32}).

@@ -14,15 +14,24 @@
 namespace cnn {
 
 struct FineTuneOptions {
-    int steps = 80;              // optimizer steps, one batch each
+    int steps = 120;             // optimizer steps, one batch each
     int batch_size = 32;
-    int examples_per_batch = 8;  // of each batch, the user's examples (augmented); the rest replay
+    int examples_per_batch = 4;  // of each batch, the user's examples (augmented); the rest replay
     float learning_rate = 2e-3f; // Adam, fresh moments, cosine decay to zero over the steps
     bool augment_enabled = true;  // distort the user's examples afresh in every batch
     AugmentOptions augment{8.0f, 0.1f, 0.15f, 2.0f};  // milder than training: a hand varies little
     // Keep the base model's running statistics (batch norm): a few hundred mixed batches would
     // otherwise move them toward the user's examples, which the rest of MNIST then pays for.
     bool keep_statistics = true;
+    // Batch norm normalises with the base model's statistics while fine-tuning, exactly as it will
+    // at inference (Context::frozen_statistics), instead of with the statistics of each mixed batch,
+    // a quarter of which is one person's style: the head then learns on the features it is later
+    // read with. The statistics stay as they are either way when this is on.
+    bool frozen_statistics = true;
+    // The replayed digits' targets mix their labels with the base model's own probabilities for
+    // them, with this weight ("learning without forgetting"): what the model must not forget is
+    // its answers on them, margins included, not only which class wins. 0: labels only.
+    float replay_distill = 0.0f;
     // Only the classifier head (the layers after the last flatten or global average pool) changes:
     // the features the model learnt from all of MNIST stay as they are, and so does what it
     // reads with them, while the head learns where the user's digits belong.
