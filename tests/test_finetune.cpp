@@ -137,6 +137,51 @@ TEST_CASE("replay distillation keeps the base model's answers on the replayed di
     CHECK_THROWS_WITH(fine_tune(m, mine, replay, bad), Catch::Contains("replay distillation weight"));
 }
 
+TEST_CASE("a blended fine-tune ends on the line from the base to the tuned weights, and drifts less") {
+    Model& base = base_model();
+    const int label = least_read_class(base);
+    const Dataset mine = squares(5, 11, label), replay = cnn_test::synthetic_bars(1200, 4, 1);
+    const Dataset bars = cnn_test::synthetic_bars(400, 4, 2), others = squares(100, 12, label);
+    FineTuneOptions o;
+    o.steps = 60;
+    Model tuned = copy_of(base);
+    fine_tune(tuned, mine, replay, o);
+    o.blend = 0.5f;
+    Model half = copy_of(base);
+    fine_tune(half, mine, replay, o);
+    const auto b = base.params(), t = tuned.params(), h = half.params();
+    REQUIRE(b.size() == h.size());
+    double moved = 0, off_line = 0;
+    for (std::size_t i = 0; i < b.size(); ++i)
+        for (std::size_t j = 0; j < b[i].size; ++j) {
+            const float expect = b[i].trainable ? b[i].value[j] + 0.5f * (t[i].value[j] - b[i].value[j]) : b[i].value[j];
+            off_line = std::max(off_line, double(std::abs(h[i].value[j] - expect)));
+            moved = std::max(moved, double(std::abs(h[i].value[j] - b[i].value[j])));
+        }
+    CHECK(moved > 1e-3);      // it did change
+    CHECK(off_line < 1e-6);   // exactly halfway (same seed, same steps)
+    // Halfway, the model's answers on the bars stay closer to the base's than the tuned end's do.
+    std::vector<float> p_base(std::size_t(bars.n) * 4), p(p_base.size());
+    base.predict(bars.images.data(), bars.n, p_base.data());
+    const auto drift = [&](Model& m) {
+        m.predict(bars.images.data(), bars.n, p.data());
+        double d = 0;
+        for (std::size_t i = 0; i < p.size(); ++i) d += std::abs(p[i] - p_base[i]);
+        return d / (2.0 * bars.n);
+    };
+    const double drift_tuned = drift(tuned), drift_half = drift(half);
+    INFO("drift on the bars: tuned " << drift_tuned << ", blended " << drift_half << "; the style: tuned "
+                                     << evaluate(tuned, others).accuracy << ", blended " << evaluate(half, others).accuracy);
+    CHECK(drift_half < drift_tuned);
+    CHECK(describe(o).find("blended 0.5") != std::string::npos);
+    for (const float bad : {0.0f, -0.5f, 1.5f}) {
+        FineTuneOptions wrong;
+        wrong.blend = bad;
+        Model m = copy_of(base);
+        CHECK_THROWS_WITH(fine_tune(m, mine, replay, wrong), Catch::Contains("blend"));
+    }
+}
+
 TEST_CASE("fine-tuning is deterministic for a seed, whatever the thread count") {
     const Dataset mine = squares(4, 21, 1), replay = cnn_test::synthetic_bars(300, 4, 5);
     FineTuneOptions o;

@@ -72,17 +72,20 @@ TEST_CASE("page_json: adapting options, defaults, fields and errors") {
     CHECK(d.examples_per_batch == defaults.examples_per_batch);
     CHECK(d.learning_rate == defaults.learning_rate);
     CHECK(d.augment_enabled == defaults.augment_enabled);
+    CHECK(d.blend == defaults.blend);
     CHECK(d.seed == defaults.seed);
     const FineTuneOptions o = fine_tune_options_from_json(
-        R"({"steps":10,"batchSize":16,"examplesPerBatch":4,"learningRate":0.01,"augment":false,"seed":9})");
+        R"({"steps":10,"batchSize":16,"examplesPerBatch":4,"learningRate":0.01,"augment":false,"blend":0.6,"seed":9})");
     CHECK(o.steps == 10);
     CHECK(o.batch_size == 16);
     CHECK(o.examples_per_batch == 4);
     CHECK(o.learning_rate == 0.01f);
     CHECK_FALSE(o.augment_enabled);
+    CHECK(o.blend == 0.6f);
     CHECK(o.seed == 9);
     CHECK_THROWS_WITH(fine_tune_options_from_json(R"({"step":10})"), Contains("unknown adapting option 'step'"));
     CHECK_THROWS_AS(fine_tune_options_from_json(R"({"steps":0})"), Error);  // validate()'s range
+    CHECK_THROWS_WITH(fine_tune_options_from_json(R"({"blend":0})"), Contains("blend"));
 }
 
 TEST_CASE("page_json: reports carry the page's field names and values") {

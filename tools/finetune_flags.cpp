@@ -24,6 +24,11 @@ void add_finetune_options(CLI::App* app, cnn::FineTuneOptions& o) {
                     "weight (0 = labels only)")
         ->check(CLI::Range(0.0, 1.0))
         ->capture_default_str();
+    app->add_option("--blend", o.blend,
+                    "End at base + B * (tuned - base): below 1 keeps more of the base model's answers on digits "
+                    "you did not correct (1 = the tuned weights as they are)")
+        ->check(CLI::Range(0.0, 1.0))
+        ->capture_default_str();
     app->add_flag("--head-only,!--all-layers", o.head_only,
                   "Change only the classifier head (the layers after the last flatten), or every layer");
     app->add_option("--seed", o.seed, "Seed of the batches, augmentation and dropout")->capture_default_str();

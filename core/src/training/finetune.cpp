@@ -78,6 +78,17 @@ void freeze_before(Model& model, std::size_t first) {
             if (p.trainable) std::fill(p.grad, p.grad + p.size, 0.0f);
 }
 
+// Moves every trainable parameter to start + blend * (now - start); `start` holds get_values()
+// as it was before fine-tuning (statistics are left as they are now).
+void blend_from(Model& model, const std::vector<float>& start, float blend) {
+    std::size_t at = 0;
+    for (const auto& p : model.params()) {
+        if (p.trainable)
+            for (std::size_t i = 0; i < p.size; ++i) p.value[i] = start[at + i] + blend * (p.value[i] - start[at + i]);
+        at += p.size;
+    }
+}
+
 void shuffle(std::vector<int>& order, Rng& rng) {
     for (int i = int(order.size()) - 1; i > 0; --i) std::swap(order[i], order[rng.below(std::uint64_t(i) + 1)]);
 }
@@ -95,6 +106,8 @@ void validate(const FineTuneOptions& o) {
         throw Error("fine-tuning learning rate must be in (0, 1], not " + float_text(o.learning_rate));
     if (!(o.replay_distill >= 0.0f && o.replay_distill <= 1.0f))
         throw Error("the replay distillation weight must be in [0, 1], not " + float_text(o.replay_distill));
+    if (!(o.blend > 0.0f && o.blend <= 1.0f))
+        throw Error("the blend toward the tuned weights must be in (0, 1], not " + float_text(o.blend));
     if (o.augment_enabled) validate(o.augment);
 }
 
@@ -107,6 +120,7 @@ std::string describe(const FineTuneOptions& o) {
             (o.head_only ? ", head only" : ", all layers") +
            (o.replay_distill > 0.0f ? ", replay kept to the base's answers (weight " + float_text(o.replay_distill) + ")"
                                     : std::string()) +
+           (o.blend < 1.0f ? ", blended " + float_text(o.blend) + " of the way from the base" : std::string()) +
            ", seed " + std::to_string(o.seed);
 }
 
@@ -118,6 +132,7 @@ FineTuneResult fine_tune(Model& model, const Dataset& examples, const Dataset& r
     check_data(model, replay, "the replay digits");
     const double start = now_seconds();
     const std::vector<float> statistics = saved_statistics(model);
+    const std::vector<float> start_values = o.blend < 1.0f ? model.get_values() : std::vector<float>{};
     FineTuneResult result;
     const std::size_t head = o.head_only ? head_start(model) : 0;
     result.examples_right_before = count_right(model, examples, pool);
@@ -202,6 +217,7 @@ FineTuneResult fine_tune(Model& model, const Dataset& examples, const Dataset& r
         }
     }
     if (o.keep_statistics) restore_statistics(model, statistics);
+    if (o.blend < 1.0f) blend_from(model, start_values, o.blend);
     result.examples_right_after = count_right(model, examples, pool);
     result.seconds = now_seconds() - start;
     return result;

@@ -32,6 +32,11 @@ struct FineTuneOptions {
     // them, with this weight ("learning without forgetting"): what the model must not forget is
     // its answers on them, margins included, not only which class wins. 0: labels only.
     float replay_distill = 0.0f;
+    // The adapted model ends as base + blend * (tuned - base): a point on the straight line
+    // between the two in weight space, which keeps more of the base's answers on digits the user
+    // never corrected than the tuned end does, while the corrections' direction stays. 1: the
+    // tuned weights as they are. Statistics are untouched either way.
+    float blend = 1.0f;
     // Only the classifier head (the layers after the last flatten or global average pool) changes:
     // the features the model learnt from all of MNIST stay as they are, and so does what it
     // reads with them, while the head learns where the user's digits belong.
