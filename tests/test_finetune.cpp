@@ -144,6 +144,7 @@ TEST_CASE("a blended fine-tune ends on the line from the base to the tuned weigh
     const Dataset bars = cnn_test::synthetic_bars(400, 4, 2), others = squares(100, 12, label);
     FineTuneOptions o;
     o.steps = 60;
+    o.blend = 1.0f;  // the tuned end itself
     Model tuned = copy_of(base);
     fine_tune(tuned, mine, replay, o);
     o.blend = 0.5f;
@@ -173,7 +174,7 @@ TEST_CASE("a blended fine-tune ends on the line from the base to the tuned weigh
     INFO("drift on the bars: tuned " << drift_tuned << ", blended " << drift_half << "; the style: tuned "
                                      << evaluate(tuned, others).accuracy << ", blended " << evaluate(half, others).accuracy);
     CHECK(drift_half < drift_tuned);
-    CHECK(describe(o).find("blended 0.5") != std::string::npos);
+    CHECK(describe(o).find(", blend 0.5, ") != std::string::npos);
     for (const float bad : {0.0f, -0.5f, 1.5f}) {
         FineTuneOptions wrong;
         wrong.blend = bad;
@@ -300,12 +301,13 @@ TEST_CASE("the fine-tuning settings read as one line for a model's lineage") {
     FineTuneOptions o;
     CHECK(describe(o) ==
           "steps 120, batch 32 (4 examples), lr 0.002, augment rotation 8, scale 0.1, shear 0.15, shift 2, "
-          "elastic alpha 0 sigma 4, normalised with the base statistics, head only, seed 1");
+          "elastic alpha 0 sigma 4, normalised with the base statistics, head only, blend 0.8, seed 1");
     o.frozen_statistics = false;
     CHECK(describe(o).find(", statistics kept, ") != std::string::npos);
     o.augment_enabled = false;
     o.keep_statistics = false;
     o.head_only = false;
+    o.blend = 1.0f;
     CHECK(describe(o) == "steps 120, batch 32 (4 examples), lr 0.002, augment off, statistics updated, all layers, seed 1");
 }
 

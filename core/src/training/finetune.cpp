@@ -120,7 +120,7 @@ std::string describe(const FineTuneOptions& o) {
             (o.head_only ? ", head only" : ", all layers") +
            (o.replay_distill > 0.0f ? ", replay kept to the base's answers (weight " + float_text(o.replay_distill) + ")"
                                     : std::string()) +
-           (o.blend < 1.0f ? ", blended " + float_text(o.blend) + " of the way from the base" : std::string()) +
+           (o.blend < 1.0f ? ", blend " + float_text(o.blend) : std::string()) +
            ", seed " + std::to_string(o.seed);
 }
 
