@@ -19,6 +19,14 @@ export function fmtBytes(n) {
   return `${(n / 1024 / 1024).toFixed(1)} MB`;
 }
 
+// A bar's figure, to the same precision as the verdict above it where it matters: 99.7% stays
+// 99.7% (not 100%), 3.2% keeps its decimal, 42% does not need one.
+export function barText(p) {
+  if (p >= 0.9995) return '100%';
+  if (p < 0.001) return '0%';
+  return `${(100 * p).toFixed(p < 0.1 || p >= 0.9 ? 1 : 0)}%`;
+}
+
 // Ten rows: digit, bar, percentage. probs null clears them. The full vector is kept in
 // data-probs for tests and curious users.
 export function renderBars(list, probs) {
@@ -37,7 +45,7 @@ export function renderBars(list, probs) {
   [...list.children].forEach((li, k) => {
     const p = probs ? probs[k] : 0;
     li.querySelector('.fill').style.width = `${(100 * p).toFixed(2)}%`;
-    li.querySelector('.v').textContent = probs ? (p >= 0.995 ? '100%' : p < 0.001 ? '0%' : `${(100 * p).toFixed(p < 0.1 ? 1 : 0)}%`) : '';
+    li.querySelector('.v').textContent = probs ? barText(p) : '';
     li.classList.toggle('top', k === best);
     li.setAttribute('aria-label', probs ? `${k}: ${(100 * p).toFixed(1)} percent` : `${k}`);
   });

@@ -128,8 +128,18 @@ test('MNIST test digits traced on the canvas with the mouse are recognised', asy
     const predicted = probs.indexOf(Math.max(...probs));
     results.push({ idx, truth, predicted, p: probs[predicted].toFixed(3) });
     assert.equal(await page.textContent('#prediction'), String(predicted));
+    // The best bar's figure is the verdict's, not a rounder one ("99.7% sure" beside a 100% bar).
+    const barFigure = await page.textContent('#bars li.top .v');
+    const sure = (await page.textContent('#confidence')).match(/^([\d.]+)% sure/);
+    if (sure && Number(sure[1]) >= 90 && Number(sure[1]) < 99.95) assert.equal(barFigure, `${sure[1]}%`);
     await page.locator('.play').screenshot({ path: artifact(`drawn-${truth}.png`) });
   }
+  // The bars' figures, across the range (the page's own module).
+  const figures = await page.evaluate(async () => {
+    const ui = await import('./ui.js');
+    return [0.9996, 0.997, 0.93, 0.423, 0.032, 0.0004].map((p) => ui.barText(p));
+  });
+  assert.deepEqual(figures, ['100%', '99.7%', '93.0%', '42%', '3.2%', '0%']);
   // Latency of the last drawing, measured in this Chromium.
   const bench = await page.evaluate(() => window.digitCnn.benchmark(400));
   console.log(`inference per digit in Chromium: ${bench.msPerPredict.toFixed(3)} ms predict, ` +
