@@ -62,7 +62,7 @@ struct FineTuneResult {
 };
 
 // Called after every step with (steps done, steps); returning false cancels (the model keeps the
-// weights of the steps done).
+// weights of the steps done, blended toward the base by `blend` as a finished run's are).
 using FineTuneProgress = std::function<bool(int step, int steps, double loss)>;
 
 // Fine-tunes `model` in place on `examples` mixed with `replay` (both of the model's input shape,
