@@ -82,8 +82,10 @@ void spec(const std::uint8_t* data, std::size_t size) {
     check(logits.n() == n && logits.shape() == m.output_shape(), "output shape");
     for (std::size_t i = 0; i < logits.size(); ++i) check(std::isfinite(logits[i]), "finite logits");
     for (std::size_t l = 0; l < m.layer_count(); ++l) {
-        // A fused ReLU runs no code of its own: its output is the layer's output tensor.
-        const bool fused = l + 1 < m.layer_count() && &m.activation(l + 1) == &m.activation(l);
+        // A fused ReLU runs no code of its own: its output is the layer's output tensor (as is a
+        // skip's, which applies nothing).
+        const bool fused = l + 1 < m.layer_count() && m.layer(l + 1).kind() == "relu" &&
+                           &m.activation(l + 1) == &m.activation(l);
         compare_with_reference(m.layer(l), l == 0 ? x : m.activation(l - 1), m.activation(l), fused);
     }
     std::vector<std::uint8_t> labels(n, 0);

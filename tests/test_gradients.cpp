@@ -98,3 +98,24 @@ TEST_CASE("gradient check: a whole model (conv + fused ReLU, pool, batch norm, f
         CHECK(r.max_error < 1e-2);
     }
 }
+
+TEST_CASE("gradient check: residual connections (nested, from the input, after an add, batch norm in a branch)") {
+    // Every parameter before a skip gets its gradient through both the branch and the shortcut,
+    // so a shortcut gradient lost or counted twice shows in the kernels of conv1 and conv2.
+    const char* spec = "input 6x6x2 | skip | conv 2 k3 same | add | conv 4 k3 same | skip | conv 4 k3 same | "
+                       "batchnorm | skip | conv 4 k1 | add | conv 4 k3 same | add | skip | conv 4 k1 | "
+                       "add | flatten | dense 3";
+    Model m = Model::from_spec(spec, 3);
+    Rng rng(5);
+    for (auto& p : m.params())
+        if (p.trainable && p.shape.size() == 1)
+            for (std::size_t i = 0; i < p.size; ++i) p.value[i] = rng.uniform(-0.3f, 0.3f);
+    Tensor x(5, m.input_shape());
+    cnn_test::fill_random(x, rng);
+    const std::vector<std::uint8_t> labels{0, 1, 2, 0, 1};
+    const auto r = cnn_test::grad_check_model(m, x, labels, 7, 40, 1e-2f);
+    INFO(spec << ": " << r.checked << " checked, " << r.skipped << " skipped at a kink; worst " << r.worst);
+    CHECK(r.checked >= 200);
+    CHECK(r.skipped <= 10);
+    CHECK(r.max_error < 1e-2);
+}

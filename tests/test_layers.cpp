@@ -391,3 +391,43 @@ TEST_CASE("a ReLU fused into conv2d and dense gives the same results as a separa
                   std::vector<float>(pf[i].grad, pf[i].grad + pf[i].size));
     }
 }
+
+TEST_CASE("a residual connection adds the skip's input to its branch's output, as separate models compute it") {
+    // y = head(stem(x) + branch(stem(x))), with stem, branch and head built as three plain models
+    // holding the same parameters.
+    const std::string stem = "input 6x6x2 | conv 3 k3 same | relu";
+    const std::string branch = "conv 3 k3 same | batchnorm | relu | conv 3 k1";
+    const std::string head = "maxpool 2 | flatten | dense 4";
+    Model whole = Model::from_spec(stem + " | skip | " + branch + " | add | " + head, 9);
+    Model a = Model::from_spec(stem, 1);
+    Model b = Model::from_spec("input 6x6x3 | " + branch, 2);
+    Model c = Model::from_spec("input 6x6x3 | " + head, 3);
+    Rng rng(6);
+    auto wp = whole.params();
+    for (auto& p : wp)  // batch norm with non-trivial statistics
+        for (std::size_t i = 0; i < p.size; ++i) p.value[i] = p.trainable ? rng.uniform(-0.5f, 0.5f) : rng.uniform(0.5f, 1.5f);
+    std::size_t k = 0;
+    for (Model* m : {&a, &b, &c})
+        for (auto& p : m->params()) {
+            REQUIRE(p.size == wp[k].size);
+            std::copy(wp[k].value, wp[k].value + p.size, p.value);
+            ++k;
+        }
+    REQUIRE(k == wp.size());
+    Tensor x(4, whole.input_shape());
+    fill_random(x, rng);
+    Context ctx;
+    const Tensor s = a.forward(x, ctx);
+    Tensor sum = b.forward(s, ctx);
+    for (std::size_t i = 0; i < sum.size(); ++i) sum[i] += s[i];
+    const Tensor expected = c.forward(sum, ctx);
+    const Tensor& got = whole.forward(x, ctx);
+    REQUIRE(got.size() == expected.size());
+    require_close(got.data(), expected.data(), got.size(), 1e-5f);
+    // The skip's activation is its input, the add's the sum.
+    const auto names = whole.summary();
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        if (names[i].name == "skip1") CHECK(whole.activation(i).vec() == s.vec());
+        if (names[i].name == "add1") require_close(whole.activation(i).data(), sum.data(), sum.size(), 1e-6f);
+    }
+}

@@ -85,6 +85,10 @@ TEST_CASE("ONNX round trip of every layer kind, padding and stride") {
         "input 8x8x1 | flatten | dense 12 | relu | dropout 0.5 | dense 4",
         "input 7x7x1 | conv 3 k3 | flatten | dense 2",
         "input 6x6x4 | maxpool 2 same | conv 3 k1 | relu",
+        // Skip connections: from the NHWC input, nested, one after another, in the dense part.
+        "input 8x8x3 | skip | conv 3 k3 same | relu | add | conv 4 k3 same | skip | skip | conv 4 k1 | batchnorm | add | "
+        "relu | conv 4 k3 same | add | skip | relu | conv 4 k1 | add | maxpool 2 | flatten | dense 6 | skip | dense 6 | "
+        "relu | add | dense 3",
     };
     std::uint64_t seed = 1;
     for (const char* spec : specs) {

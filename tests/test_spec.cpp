@@ -124,4 +124,41 @@ TEST_CASE("bad specs get errors that name the problem") {
     // Large but each dimension legal: refused by the parameter limit before any allocation.
     CHECK_THAT(message("input 512x512x1 | flatten | dense 4096 | dense 4096"), Catch::Contains("parameters"));
     CHECK_THAT(message(std::string(5000, ' ')), Catch::Contains("characters long"));
+    // Residual connections pair up like brackets, and a branch keeps the shape.
+    CHECK_THAT(message("conv 4 k3 same | add | flatten"), Catch::Contains("layer 2 'add': 'add' without a 'skip' before it"));
+    CHECK_THAT(message("conv 4 k3 same | skip | relu | flatten"), Catch::Contains("layer 2 'skip': no 'add' closes it"));
+    CHECK_THAT(message("skip | add"), Catch::Contains("the branch from the skip at item 1 is empty"));
+    CHECK_THAT(message("conv 4 k3 same | skip | conv 8 k3 same | add"),
+               Catch::Contains("adds a shortcut of shape 28x28x4 (from the skip at item 2) to an input of shape 28x28x8"));
+    CHECK_THAT(message("skip | maxpool 2 | add"), Catch::Contains("to an input of shape 14x14x1"));
+    CHECK_THAT(message("skip skip | relu | add"), Catch::Contains("takes no arguments; usage: skip"));
+}
+
+TEST_CASE("residual connections: canonical text, names, nesting, costs and the shortcut's activation") {
+    const std::string spec = "input 8x8x2 | conv 4 k3 same | skip | skip | conv 4 k3 same | add | relu | conv 4 k1 | "
+                             "add | maxpool 2 | flatten | dense 3";
+    Model m = Model::from_spec("input 8x8x2|conv 4 k3 same|skip| skip |conv 4 k3 s1 same|add|relu|conv 4 k1 valid|add|"
+                               "maxpool 2|flatten|dense 3");
+    CHECK(m.spec() == spec);
+    std::vector<std::string> names;
+    for (const auto& row : m.summary()) names.push_back(row.name);
+    CHECK(names == std::vector<std::string>{"conv1", "skip1", "skip2", "conv2", "add1", "relu1", "conv3", "add2",
+                                            "maxpool1", "flatten1", "dense1"});
+    const ParsedSpec parsed = parse_spec(spec);
+    CHECK(parsed.layers[1]->cost({8, 8, 4}).work == 0);       // a skip computes nothing
+    CHECK(parsed.layers[4]->cost({8, 8, 4}).work == 8 * 8 * 4);  // an add one sum per value
+    CHECK(m.param_count() == Model::from_spec("input 8x8x2 | conv 4 k3 same | conv 4 k3 same | relu | conv 4 k1 | "
+                                              "maxpool 2 | flatten | dense 3").param_count());
+    Tensor x(2, m.input_shape());
+    for (std::size_t i = 0; i < x.size(); ++i) x.data()[i] = float(i % 5) / 5.0f - 0.4f;
+    m.forward(x, Context{});
+    // Both skips hand on conv1's output without copying it; each add makes a new tensor.
+    CHECK(&m.activation(1) == &m.activation(0));
+    CHECK(&m.activation(2) == &m.activation(0));
+    CHECK(&m.activation(4) != &m.activation(3));
+    for (std::size_t i = 0; i < m.activation(4).size(); ++i)
+        REQUIRE(m.activation(4)[i] == m.activation(3)[i] + m.activation(0)[i]);
+    // The outer add sums conv3's output and conv1's: the same shortcut, used a second time.
+    for (std::size_t i = 0; i < m.activation(7).size(); ++i)
+        REQUIRE(m.activation(7)[i] == m.activation(6)[i] + m.activation(0)[i]);
 }

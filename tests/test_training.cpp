@@ -37,26 +37,48 @@ TEST_CASE("a small CNN learns synthetic bars") {
     CHECK(after > 0.9);
 }
 
+TEST_CASE("a small CNN with a residual connection learns synthetic bars") {
+    const Dataset train = cnn_test::synthetic_bars(800, 4, 1);
+    const Dataset test = cnn_test::synthetic_bars(200, 4, 2);
+    Model m = Model::from_spec("input 12x12x1 | conv 8 k3 same | relu | skip | conv 8 k3 same | batchnorm | relu | "
+                               "conv 8 k3 same | add | relu | maxpool 2 | flatten | dense 32 | relu | dense 4",
+                               3);
+    const double before = evaluate(m, test).accuracy;
+    TrainOptions o;
+    o.epochs = 4;
+    o.batch_size = 32;
+    const History h = fit(m, train, nullptr, o);
+    CHECK(h.epochs.back().loss < h.epochs.front().loss);
+    const double after = evaluate(m, test).accuracy;
+    INFO("accuracy before " << before << ", after " << after);
+    CHECK(after > 0.9);
+}
+
 TEST_CASE("training is deterministic for a seed, and independent of the thread count") {
     const Dataset train = cnn_test::synthetic_bars(300, 4, 5);
     TrainOptions o;
     o.epochs = 2;
     o.batch_size = 20;
     o.seed = 77;
-    const std::string spec = std::string(kBarsSpec).replace(std::string(kBarsSpec).find("| dense 4"), 9,
-                                                            "| dropout 0.3 | dense 4");
-    auto run = [&](int threads, std::uint64_t seed) {
-        ThreadPool pool(threads);
-        Model m = Model::from_spec(spec, 9);
-        TrainOptions oo = o;
-        oo.seed = seed;
-        fit(m, train, nullptr, oo, &pool);
-        return m.get_values();
-    };
-    const auto a = run(1, 77);
-    CHECK(a == run(1, 77));
-    CHECK(a == run(2, 77));
-    CHECK(a != run(2, 78));
+    const std::string dropout = std::string(kBarsSpec).replace(std::string(kBarsSpec).find("| dense 4"), 9,
+                                                               "| dropout 0.3 | dense 4");
+    const std::string residual = "input 12x12x1 | conv 8 k3 same | relu | skip | conv 8 k3 same | batchnorm | relu | "
+                                 "add | maxpool 2 | flatten | dense 32 | relu | dropout 0.3 | dense 4";
+    for (const std::string& spec : {dropout, residual}) {
+        INFO(spec);
+        auto run = [&](int threads, std::uint64_t seed) {
+            ThreadPool pool(threads);
+            Model m = Model::from_spec(spec, 9);
+            TrainOptions oo = o;
+            oo.seed = seed;
+            fit(m, train, nullptr, oo, &pool);
+            return m.get_values();
+        };
+        const auto a = run(1, 77);
+        CHECK(a == run(1, 77));
+        CHECK(a == run(2, 77));
+        CHECK(a != run(2, 78));
+    }
 }
 
 TEST_CASE("data held as bytes trains and evaluates exactly like the same data as floats") {

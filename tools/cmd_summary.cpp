@@ -25,7 +25,8 @@ std::string keras_type(const std::string& kind) {
     static const std::map<std::string, std::string> names = {
         {"conv", "Conv2D"}, {"maxpool", "MaxPooling2D"}, {"relu", "ReLU"},
         {"dense", "Dense"}, {"dropout", "Dropout"},      {"flatten", "Flatten"},
-        {"batchnorm", "BatchNormalization"}, {"gap", "GlobalAveragePooling2D"}};
+        {"batchnorm", "BatchNormalization"}, {"gap", "GlobalAveragePooling2D"},
+        {"skip", "Skip"}, {"add", "Add"}};
     auto it = names.find(kind);
     return it == names.end() ? kind : it->second;
 }

@@ -3,8 +3,8 @@
 # first TORCH_TRAIN (default 6000) MNIST training images, exported with torch.onnx.export
 # (tests/onnx/torch_seed.py), imported with `digit-cnn import`, gives the same logits as PyTorch
 # (within 1e-5) and the same accuracy on all 10,000 MNIST test images; so does a model with batch
-# norm layers (logits on 200 images). A model with an op we do not support is refused with the
-# node and op named, and no file is written.
+# norm layers and one with skip connections (logits on 200 images each). A model with an op we do
+# not support, and one whose shortcuts cross, are refused with the node named, and no file is written.
 #   torch_import_test.sh DIGIT_CNN ONNX_LOGITS WORKDIR
 set -euo pipefail
 cli=$1 logits=$2 dir=$3
@@ -22,6 +22,20 @@ rm -rf "$dir" && mkdir -p "$dir"
 "$logits" "$dir/torch_bn.dcnn" $data/t10k-images-idx3-ubyte 200 "$dir/bn"
 /usr/bin/python3 tests/onnx/compare.py "$dir/torch_bn.logits.f32" "$dir/bn.logits.f32" --tolerance 1e-5 \
     --what "PyTorch vs imported logits (batch norm model)"
+
+# Skip connections (ResNet's basic block, its batch norm folded into the convolutions by the
+# exporter; a shortcut nested in another) become skip ... add.
+"$cli" import "$dir/torch_residual.onnx" --output "$dir/torch_residual.dcnn"
+"$cli" summary --weights "$dir/torch_residual.dcnn" | head -n 1 | tee "$dir/residual.spec"
+grep -q "skip | conv 8 k3 same | relu | conv 8 k3 same | add | relu | maxpool 2 | skip | skip | conv 8 k1 | relu | add | conv 8 k3 same | add" "$dir/residual.spec"
+"$logits" "$dir/torch_residual.dcnn" $data/t10k-images-idx3-ubyte 200 "$dir/residual"
+/usr/bin/python3 tests/onnx/compare.py "$dir/torch_residual.logits.f32" "$dir/residual.logits.f32" --tolerance 1e-5 \
+    --what "PyTorch vs imported logits (skip connections)"
+if "$cli" import "$dir/torch_crossing.onnx" --output "$dir/crossing.dcnn" 2>"$dir/crossing.err"; then
+    echo "import of crossing shortcuts succeeded" >&2; exit 1
+fi
+cat "$dir/crossing.err"
+grep -q "its shortcut crosses another one" "$dir/crossing.err"
 
 if "$cli" import "$dir/torch_sigmoid.onnx" --output "$dir/sigmoid.dcnn" 2>"$dir/sigmoid.err"; then
     echo "import of a model with Sigmoid succeeded" >&2; exit 1

@@ -8,8 +8,10 @@ TensorFlow's "same" does: for an even kernel the smaller half goes top/left (k4:
 2 after; k2: 0 before, 1 after). The exporter turns F.pad into a Pad node before the Conv.
 
 Also exports an untrained model with batch norm that the exporter cannot fold (after a ReLU and
-after a Linear; PyTorch's epsilon) with its logits on the first 200 test images, and a small model
-with an op digit-cnn does not support (Sigmoid), to check the error.
+after a Linear; PyTorch's epsilon) and an untrained one with skip connections (ResNet's basic
+block, and nested shortcuts), each with its logits on the first 200 test images, and two small
+models digit-cnn must refuse: one with an op it does not support (Sigmoid), one whose shortcuts
+cross.
 """
 import argparse
 import struct
@@ -50,6 +52,15 @@ class SeedNet(nn.Module):
         return self.dense2(self.dropout(F.relu(self.dense1(x))))
 
 
+def randomise_batch_norm(*layers):
+    """Running statistics and affine parameters that matter (not PyTorch's 0/1 defaults)."""
+    for bn in layers:
+        bn.running_mean.uniform_(-0.5, 0.5)
+        bn.running_var.uniform_(0.5, 2.0)
+        nn.init.uniform_(bn.weight, 0.5, 1.5)
+        nn.init.uniform_(bn.bias, -0.5, 0.5)
+
+
 class WithBatchNorm(nn.Module):
     """Batch norm where the exporter cannot fold it into a Conv (after a ReLU; after a Linear),
     with PyTorch's epsilon (1e-5, not our 1e-3) and running statistics that matter."""
@@ -61,15 +72,51 @@ class WithBatchNorm(nn.Module):
         self.dense1 = nn.Linear(8 * 13 * 13, 16)
         self.bn1d = nn.BatchNorm1d(16)
         self.dense2 = nn.Linear(16, 10)
-        for bn in (self.bn2d, self.bn1d):
-            bn.running_mean.uniform_(-0.5, 0.5)
-            bn.running_var.uniform_(0.5, 2.0)
-            nn.init.uniform_(bn.weight, 0.5, 1.5)
-            nn.init.uniform_(bn.bias, -0.5, 0.5)
+        randomise_batch_norm(self.bn2d, self.bn1d)
 
     def forward(self, x):
         x = self.bn2d(F.relu(self.conv(x)))
         return self.dense2(F.relu(self.bn1d(self.dense1(torch.flatten(x, 1)))))
+
+
+class Residual(nn.Module):
+    """Skip connections as ResNet writes them: a basic block (conv, batch norm, ReLU, conv, batch
+    norm, + shortcut, ReLU) and, after a pool, a 1x1 branch nested inside a second shortcut."""
+
+    def __init__(self):
+        super().__init__()
+        self.stem = nn.Conv2d(1, 8, 3)
+        self.a1, self.a2 = nn.Conv2d(8, 8, 3), nn.Conv2d(8, 8, 3)
+        self.bn1, self.bn2 = nn.BatchNorm2d(8), nn.BatchNorm2d(8)
+        self.b1, self.b2 = nn.Conv2d(8, 8, 1), nn.Conv2d(8, 8, 3)
+        self.dense = nn.Linear(8 * 14 * 14, 10)
+        randomise_batch_norm(self.bn1, self.bn2)
+
+    def forward(self, x):
+        s = F.relu(self.stem(F.pad(x, (1, 1, 1, 1))))
+        y = F.relu(self.bn1(self.a1(F.pad(s, (1, 1, 1, 1)))))
+        y = F.relu(self.bn2(self.a2(F.pad(y, (1, 1, 1, 1)))) + s)
+        t = F.max_pool2d(y, 2)
+        u = F.relu(self.b1(t)) + t
+        u = self.b2(F.pad(u, (1, 1, 1, 1))) + t
+        return self.dense(torch.flatten(u, 1))
+
+
+class Crossing(nn.Module):
+    """Two shortcuts that cross (the second starts inside the first and ends after it): no
+    chain of nested skips computes this."""
+
+    def __init__(self):
+        super().__init__()
+        self.c = nn.ModuleList(nn.Conv2d(1 if i == 0 else 4, 4, 1) for i in range(4))
+        self.dense = nn.Linear(4 * 28 * 28, 10)
+
+    def forward(self, x):
+        x1 = self.c[0](x)
+        x2 = self.c[1](x1)
+        x3 = self.c[2](x2) + x1
+        x4 = self.c[3](x3) + x2
+        return self.dense(torch.flatten(x4, 1))
 
 
 class Unsupported(nn.Module):
@@ -128,6 +175,11 @@ def main():
     with torch.no_grad():
         bn(x_test[:200]).numpy().astype("<f4").tofile(f"{a.out}/torch_bn.logits.f32")
     export(bn, f"{a.out}/torch_bn.onnx")
+    residual = Residual().eval()
+    with torch.no_grad():
+        residual(x_test[:200]).numpy().astype("<f4").tofile(f"{a.out}/torch_residual.logits.f32")
+    export(residual, f"{a.out}/torch_residual.onnx")
+    export(Crossing(), f"{a.out}/torch_crossing.onnx")
     print(f"torch {torch.__version__} ({torch.get_num_threads()} threads): one epoch on "
           f"{len(x_train)} images in {seconds:.1f} s; MNIST test accuracy {100 * accuracy:.2f}%")
 

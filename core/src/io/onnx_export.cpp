@@ -118,6 +118,12 @@ private:
     onnx::Graph& g_;
     std::string current_ = "image";
     Layout layout_ = Layout::NHWC;
+    // The tensors the open skips hand on, innermost last: an add adds the last one.
+    struct Shortcut {
+        std::string tensor;
+        Layout layout;
+    };
+    std::vector<Shortcut> shortcuts_;
 };
 
 void GraphBuilder::add_layer(Layer& layer) {
@@ -175,6 +181,19 @@ void GraphBuilder::add_layer(Layer& layer) {
     } else if (kind == "gap") {
         to_nchw(name + ".nchw");
         step(name, "GlobalAveragePool");
+    } else if (kind == "skip") {
+        // No node: the branch starts from the current tensor, in the layout the convolutions use
+        // (NCHW) unless it is already a vector, so that the add sums two tensors of one layout.
+        if (layout_ == Layout::NHWC) to_nchw(name + ".nchw");
+        shortcuts_.push_back({current_, layout_});
+    } else if (kind == "add") {
+        if (shortcuts_.empty()) throw Error("internal: ONNX export of an add without its skip");
+        const Shortcut s = shortcuts_.back();
+        shortcuts_.pop_back();
+        if (s.layout != layout_)
+            throw Error("ONNX export: layer " + name + " adds a tensor of another layout (a branch that flattens); "
+                        "it has no ONNX translation");
+        step(name, "Add", {s.tensor});
     } else {
         throw Error("ONNX export: layer " + name + " (" + layer.spec() + ") has no ONNX translation");
     }

@@ -124,6 +124,10 @@ private:
     void flatten();
     void dense(const onnx::Tensor& w, bool transposed, const onnx::Tensor* bias);
     void dropout();
+    // An Add of the layer before's output and an earlier one: a skip connection.
+    void residual_add(const Node& n);
+    // Notes the current tensor as one a later Add may take as its shortcut.
+    void remember_current() { earlier_[current_] = {items_.size(), layout_, shape_, flatten_pending_}; }
 
     const onnx::ModelFile& m_;
     std::map<std::string, const onnx::Tensor*> consts_;
@@ -144,6 +148,15 @@ private:
     // A flatten becomes a layer only when a layer follows: our model's output is a vector anyway,
     // so the Flatten an exporter adds to make 2-D logits adds nothing.
     bool flatten_pending_ = false;
+    // Every tensor that was the current one: where in items_ a skip from it would go, and its
+    // layout and shape there.
+    struct Earlier {
+        std::size_t item;
+        Layout layout;
+        Shape shape;
+        bool flatten_pending;
+    };
+    std::map<std::string, Earlier> earlier_;
 };
 
 void Importer::start() {
@@ -178,6 +191,7 @@ void Importer::start() {
     shape_ = input_;
     layout_ = nhwc ? Layout::NHWC : Layout::NCHW;
     current_ = in->name;
+    remember_current();
 }
 
 Padding Importer::window(int k, int stride, std::vector<std::int64_t> extra) {
@@ -385,6 +399,16 @@ void Importer::node(const Node& n) {
         consts_[n.outputs[0]] = &node_constants_.back();
         return;
     }
+    const bool two_tensors = n.inputs.size() == 2 && !n.inputs[0].empty() && !n.inputs[1].empty() &&
+                             !consts_.count(n.inputs[0]) && !consts_.count(n.inputs[1]);
+    if (op == "Add" && two_tensors && matmul_out_.empty()) {
+        if (ended_) fail("nothing but Identity may follow the final Softmax");
+        if (!pending_pad_.empty()) fail("a Pad is supported only right before a Conv");
+        residual_add(n);
+        current_ = n.outputs[0];
+        remember_current();
+        return;
+    }
     // The data input: the first input that is not a constant.
     std::string data;
     for (const auto& i : n.inputs)
@@ -470,6 +494,39 @@ void Importer::node(const Node& n) {
              "Reshape, Gemm, MatMul, Add, Dropout, Identity, Transpose, Softmax)");
     }
     current_ = n.outputs[0];
+    remember_current();
+}
+
+void Importer::residual_add(const Node& n) {
+    const std::string& a = n.inputs[0];
+    const std::string& b = n.inputs[1];
+    if (a != current_ && b != current_)
+        fail("neither input ('" + printable(a) + "', '" + printable(b) + "') is the output of the layer before ('" +
+             printable(current_) + "')");
+    const std::string& other = a == current_ ? b : a;
+    if (other == current_) fail("adds a tensor to itself");
+    const auto it = earlier_.find(other);
+    if (it == earlier_.end())
+        fail("its input '" + printable(other) + "' is neither a constant nor the output of an earlier layer");
+    const Earlier e = it->second;
+    if (flatten_pending_ || e.flatten_pending) fail("a shortcut across a Flatten is not supported");
+    if (e.layout != layout_ || e.shape != shape_)
+        fail("adds '" + printable(other) + "' (" + e.shape.str() + ") to '" + printable(current_) + "' (" +
+             shape_.str() + ") in another shape or layout; a skip connection must keep both");
+    if (e.item == items_.size()) fail("adds '" + printable(other) + "' to itself through layers that compute nothing");
+    // The skip goes where the shortcut was the current tensor, the add at the end. They pair up
+    // as the model will pair them (each add closes the latest open skip) only if every skip in
+    // between is closed in between: shortcuts that cross cannot be written as a spec.
+    int depth = 0;
+    for (std::size_t i = e.item; i < items_.size(); ++i) {
+        depth += items_[i] == "skip" ? 1 : items_[i] == "add" ? -1 : 0;
+        if (depth < 0) break;
+    }
+    if (depth != 0) fail("its shortcut crosses another one; digit-cnn nests skip connections like brackets");
+    items_.insert(items_.begin() + std::ptrdiff_t(e.item), "skip");
+    for (auto& [name, later] : earlier_)
+        if (later.item > e.item) ++later.item;
+    items_.push_back("add");
 }
 
 Model Importer::run() {

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "cnn/base/error.hpp"
+#include "cnn/layers/residual.hpp"
 #include "cnn/model/loss.hpp"
 
 namespace cnn {
@@ -31,12 +32,26 @@ Model Model::from_spec(const std::string& spec, std::uint64_t seed) {
 void Model::fuse_relus() {
     fused_.assign(layers_.size(), false);
     out_.resize(layers_.size());
+    partner_.assign(layers_.size(), kNone);
+    std::vector<std::size_t> open;
     for (std::size_t i = 0; i < layers_.size(); ++i) {
         if (i > 0 && !fused_[i - 1] && layers_[i]->kind() == "relu" && layers_[i - 1]->can_fuse_relu()) {
             layers_[i - 1]->fuse_relu();
             fused_[i] = true;
         }
-        out_[i] = fused_[i] ? out_[i - 1] : i + 1;
+        // A skip runs no code either: its output is its input.
+        if (layers_[i]->kind() == "skip") {
+            fused_[i] = true;
+            open.push_back(i);
+        }
+        if (layers_[i]->kind() == "add") {
+            // The spec parser has paired them; a model built some other way is checked here.
+            if (open.empty()) throw Error("internal: an add without its skip");
+            partner_[i] = open.back();
+            partner_[open.back()] = i;
+            open.pop_back();
+        }
+        out_[i] = !fused_[i] ? i + 1 : layers_[i]->kind() == "skip" ? input_of(i) : out_[i - 1];
     }
 }
 
@@ -100,8 +115,11 @@ const Tensor& Model::forward(const Tensor& x, const Context& ctx) {
                 throw Error("input image " + std::to_string(i / x.sample_size()) + " has a non-finite pixel value");
     acts_[0].resize(x.n(), x.shape());
     std::copy(x.data(), x.data() + x.size(), acts_[0].data());
-    for (std::size_t i = 0; i < layers_.size(); ++i)
-        if (!fused_[i]) layers_[i]->forward(acts_[input_of(i)], acts_[out_[i]], ctx);
+    for (std::size_t i = 0; i < layers_.size(); ++i) {
+        if (fused_[i]) continue;
+        if (partner_[i] != kNone) static_cast<Add&>(*layers_[i]).connect(&acts_[out_[partner_[i]]]);
+        layers_[i]->forward(acts_[input_of(i)], acts_[out_[i]], ctx);
+    }
     // Finite weights can still overflow (a corrupt or hostile file with values like 1e36); the
     // probabilities would be NaN and every "prediction" class 0. Training checks its loss instead.
     if (ctx.mode == Mode::Infer) {
@@ -118,6 +136,17 @@ const Tensor& Model::forward(const Tensor& x, const Context& ctx) {
 void Model::backward(const Tensor& dlogits, const Context& ctx) {
     const std::size_t last = out_.back();
     for (std::size_t i = layers_.size(); i-- > 0;) {
+        if (fused_[i] && partner_[i] != kNone) {
+            // A skip: its output's gradient is what its branch passed back plus its add's
+            // gradient (the shortcut's). The layer after the skip assigned the first part.
+            const std::size_t add = partner_[i];
+            const Tensor& g = out_[add] == last ? dlogits : grads_[out_[add]];
+            if (i > 0) {
+                Tensor& d = grads_[out_[i]];
+                for (std::size_t k = 0; k < d.size(); ++k) d[k] += g[k];
+            }
+            continue;
+        }
         if (fused_[i]) continue;
         const Tensor& dy = out_[i] == last ? dlogits : grads_[out_[i]];
         layers_[i]->backward(acts_[input_of(i)], acts_[out_[i]], dy, i == 0 ? nullptr : &grads_[input_of(i)], ctx);

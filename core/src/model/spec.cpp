@@ -15,6 +15,7 @@
 #include "cnn/layers/global_avg_pool.hpp"
 #include "cnn/layers/maxpool2d.hpp"
 #include "cnn/layers/relu.hpp"
+#include "cnn/layers/residual.hpp"
 
 namespace cnn {
 
@@ -138,6 +139,16 @@ const std::vector<LayerEntry>& layer_table() {
              if (a.size() != 1) throw SpecError("takes no arguments");
              return std::make_unique<GlobalAvgPool>();
          }},
+        {"skip", "skip (then the branch's layers, then add)",
+         [](const Args& a, const SpecLimits&) -> LayerPtr {
+             if (a.size() != 1) throw SpecError("takes no arguments");
+             return std::make_unique<Skip>();
+         }},
+        {"add", "add (closes the latest open skip)",
+         [](const Args& a, const SpecLimits&) -> LayerPtr {
+             if (a.size() != 1) throw SpecError("takes no arguments");
+             return std::make_unique<Add>();
+         }},
     };
     return table;
 }
@@ -177,6 +188,8 @@ ParsedSpec parse_spec(const std::string& text, const SpecLimits& lim) {
                         std::to_string(lim.max_layers) + " layers are allowed");
     Shape shape = out.input;
     LayerCost total;
+    // Open skips: (item number, shape at the skip), innermost last.
+    std::vector<std::pair<std::size_t, Shape>> open_skips;
     const std::string per_image = " per image (at most " + std::to_string(lim.max_activation) + ")";
     for (std::size_t i = 0; i < items.size(); ++i) {
         const std::string where = "layer " + std::to_string(i + 1) + " '" + printable(items[i], 60) + "'";
@@ -205,6 +218,17 @@ ParsedSpec parse_spec(const std::string& text, const SpecLimits& lim) {
                 throw SpecError(std::string(e.what()) + "; usage: " + entry->usage);
             }
             const Shape in = shape;
+            if (words[0] == "skip") open_skips.emplace_back(i, in);
+            if (words[0] == "add") {
+                if (open_skips.empty()) throw SpecError("'add' without a 'skip' before it");
+                const auto [at, skipped] = open_skips.back();
+                open_skips.pop_back();
+                if (at + 1 == i) throw SpecError("the branch from the skip at item " + std::to_string(at + 1) + " is empty");
+                if (skipped != in)
+                    throw SpecError("adds a shortcut of shape " + skipped.str() + " (from the skip at item " +
+                                    std::to_string(at + 1) + ") to an input of shape " + in.str() +
+                                    "; the branch must keep the shape");
+            }
             shape = out.layers.back()->output_shape(in);
             const LayerCost cost = out.layers.back()->cost(in);
             total.params += cost.params;
@@ -225,6 +249,9 @@ ParsedSpec parse_spec(const std::string& text, const SpecLimits& lim) {
         }
     }
     if (out.layers.empty()) throw SpecError("model spec has no layers");
+    if (!open_skips.empty())
+        throw SpecError("model spec, layer " + std::to_string(open_skips.back().first + 1) +
+                        " 'skip': no 'add' closes it");
     return out;
 }
 

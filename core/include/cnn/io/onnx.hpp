@@ -5,13 +5,15 @@
 // after it ("conv1", "relu1", ...), a Transpose back to NHWC before each flatten (so the dense
 // kernels keep their row order), outputs "logits" and "probabilities" (Softmax). Parameters are
 // initializers named as in the weights file ("conv1.kernel" in ONNX's OIHW order, "dense1.kernel"
-// in our {in, out} order); the spec and the weights metadata travel as metadata_props.
+// in our {in, out} order); the spec and the weights metadata travel as metadata_props. A skip
+// makes no node (its tensor is kept, in NCHW); its add is an Add of that tensor and the branch's.
 //
 // Import accepts the chains those layers make, from our exporter or PyTorch's torch.onnx.export
 // (tested with 1.13; other exporters untested): Conv (explicit pads, VALID or SAME_UPPER, or
 // after a zero Pad, whose pads PyTorch computes in a small subgraph folded here), Relu, MaxPool,
 // Flatten / Reshape to 2-D, Gemm or MatMul + Add, BatchNormalization, Dropout,
-// GlobalAveragePool, Identity, Transpose between NCHW and NHWC, and a final Softmax. NCHW graphs
+// GlobalAveragePool, Identity, Transpose between NCHW and NHWC, an Add of an earlier layer's
+// output (a skip connection; shortcuts must nest like brackets) and a final Softmax. NCHW graphs
 // become NHWC models; the first dense layer after a flatten of NCHW activations gets its kernel
 // rows permuted to our flatten order. Anything else is refused with OnnxError naming the node and
 // its op.

@@ -77,10 +77,16 @@ private:
     // out_[i]: index in acts_ of layer i's output. A ReLU fused into the layer before it runs no
     // code of its own: its output is that layer's output (out_[i] == out_[i-1]).
     std::vector<std::size_t> out_;
-    std::vector<bool> fused_;  // fused_[i]: layer i is a ReLU applied by layer i-1
+    // fused_[i]: layer i runs no code of its own: a ReLU applied by layer i-1, or a skip (whose
+    // output is its input: out_[i] == input_of(i)).
+    std::vector<bool> fused_;
+    // partner_[i]: for a skip, the index of its add; for an add, of its skip; kNone otherwise.
+    static constexpr std::size_t kNone = std::size_t(-1);
+    std::vector<std::size_t> partner_;
     std::size_t input_of(std::size_t i) const { return i == 0 ? 0 : out_[i - 1]; }
     // The building step that fuses each ReLU into the layer before it where that layer can apply
     // it (fused_, out_): the same arithmetic in fewer passes, for training and inference alike.
+    // It also pairs each skip with its add (partner_).
     void fuse_relus();
 };
 

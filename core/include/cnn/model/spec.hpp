@@ -12,6 +12,8 @@
 //   dropout R                        inverted dropout, rate 0 <= R < 1
 //   batchnorm [M]                    batch normalisation over channels, moving-average momentum M (0.99)
 //   gap                              global average pooling, HxWxC to C
+//   skip ... add                     a residual connection: add adds the input of its skip to
+//                                    its own input (pairs nest; the branch keeps the shape)
 // spec_to_string(parse_spec(s)) is the canonical form of s.
 #pragma once
 
