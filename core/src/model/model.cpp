@@ -51,7 +51,8 @@ void Model::fuse_relus() {
             partner_[open.back()] = i;
             open.pop_back();
         }
-        out_[i] = !fused_[i] ? i + 1 : layers_[i]->kind() == "skip" ? input_of(i) : out_[i - 1];
+        // A layer that runs no code hands on its input tensor (a fused ReLU: its layer's output).
+        out_[i] = fused_[i] ? input_of(i) : i + 1;
     }
 }
 
