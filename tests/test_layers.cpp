@@ -270,6 +270,15 @@ TEST_CASE("dense forward matches the reference loop and flatten keeps NHWC order
     f.forward(img, flat, Context{});
     CHECK(flat.shape() == Shape{1, 1, 24});
     for (std::size_t i = 0; i < flat.size(); ++i) CHECK(flat[i] == float(i));
+    // Its gradient goes back unchanged, in the input's shape.
+    Tensor dimg;
+    f.backward(img, flat, flat, &dimg, Context{});
+    CHECK(dimg.n() == 2);
+    CHECK(dimg.shape() == img.shape());
+    for (std::size_t i = 0; i < dimg.size(); ++i) CHECK(dimg[i] == float(i));
+    // A copy into a shape that holds another number of values is refused, not truncated.
+    Tensor bad;
+    CHECK_THROWS_WITH(copy_as(img, 2, Shape{1, 1, 23}, bad), Catch::Contains("48 values do not make 2 x"));
 }
 
 TEST_CASE("relu and dropout behave as specified") {

@@ -1,5 +1,9 @@
 #include "cnn/layers/layer.hpp"
 
+#include <algorithm>
+
+#include "cnn/base/error.hpp"
+
 namespace cnn {
 
 std::size_t Layer::param_count() {
@@ -18,6 +22,14 @@ void run_tasks(const Context& ctx, int tasks, const std::function<void(int)>& fn
     } else {
         for (int t = 0; t < tasks; ++t) fn(t);
     }
+}
+
+void copy_as(const Tensor& from, int n, const Shape& shape, Tensor& to) {
+    to.resize(n, shape);
+    if (to.size() != from.size())
+        throw Error("copy_as: " + std::to_string(from.size()) + " values do not make " + std::to_string(n) + " x " +
+                    shape.str());
+    std::copy(from.data(), from.data() + from.size(), to.data());
 }
 
 }  // namespace cnn

@@ -1,20 +1,15 @@
 #include "cnn/layers/residual.hpp"
 
-#include <algorithm>
-
 #include "cnn/base/error.hpp"
 
 namespace cnn {
 
 void Skip::forward(const Tensor& x, Tensor& y, const Context& /*ctx*/) {
-    y.resize(x.n(), x.shape());
-    std::copy(x.data(), x.data() + x.size(), y.data());
+    copy_as(x, x.n(), x.shape(), y);
 }
 
 void Skip::backward(const Tensor& x, const Tensor& /*y*/, const Tensor& dy, Tensor* dx, const Context& /*ctx*/) {
-    if (!dx) return;
-    dx->resize(x.n(), x.shape());
-    std::copy(dy.data(), dy.data() + dy.size(), dx->data());
+    if (dx) copy_as(dy, x.n(), x.shape(), *dx);
 }
 
 void Add::forward(const Tensor& x, Tensor& y, const Context& /*ctx*/) {
@@ -30,9 +25,7 @@ void Add::forward(const Tensor& x, Tensor& y, const Context& /*ctx*/) {
 }
 
 void Add::backward(const Tensor& x, const Tensor& /*y*/, const Tensor& dy, Tensor* dx, const Context& /*ctx*/) {
-    if (!dx) return;
-    dx->resize(x.n(), x.shape());
-    std::copy(dy.data(), dy.data() + dy.size(), dx->data());
+    if (dx) copy_as(dy, x.n(), x.shape(), *dx);
 }
 
 }  // namespace cnn

@@ -107,4 +107,8 @@ std::uint64_t elements(const Shape& s);
 // Runs fn(task) over the pool if there is one, inline otherwise.
 void run_tasks(const Context& ctx, int tasks, const std::function<void(int)>& fn);
 
+// to = from's values as `n` samples of `shape` (to is resized; from must hold as many values): the
+// passes of layers that move no values (flatten, a skip outside a model, the gradient of an add).
+void copy_as(const Tensor& from, int n, const Shape& shape, Tensor& to);
+
 }  // namespace cnn
