@@ -277,8 +277,10 @@ TEST_CASE("dense forward matches the reference loop and flatten keeps NHWC order
     CHECK(dimg.shape() == img.shape());
     for (std::size_t i = 0; i < dimg.size(); ++i) CHECK(dimg[i] == float(i));
     // A copy into a shape that holds another number of values is refused, not truncated.
-    Tensor bad;
+    Tensor bad = flat;
     CHECK_THROWS_WITH(copy_as(img, 2, Shape{1, 1, 23}, bad), Catch::Contains("48 values do not make 2 x"));
+    CHECK(bad.shape() == flat.shape());  // and the target is left as it was
+    CHECK(bad[47] == 47.0f);
 }
 
 TEST_CASE("relu and dropout behave as specified") {

@@ -25,10 +25,10 @@ void run_tasks(const Context& ctx, int tasks, const std::function<void(int)>& fn
 }
 
 void copy_as(const Tensor& from, int n, const Shape& shape, Tensor& to) {
-    to.resize(n, shape);
-    if (to.size() != from.size())
+    if (n < 0 || std::size_t(n) * shape.size() != from.size())  // checked first: `to` stays as it was
         throw Error("copy_as: " + std::to_string(from.size()) + " values do not make " + std::to_string(n) + " x " +
                     shape.str());
+    to.resize(n, shape);
     std::copy(from.data(), from.data() + from.size(), to.data());
 }
 
