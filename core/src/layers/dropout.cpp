@@ -1,7 +1,5 @@
 #include "cnn/layers/dropout.hpp"
 
-#include <algorithm>
-
 #include "cnn/base/error.hpp"
 #include "cnn/base/float_text.hpp"
 
@@ -19,12 +17,12 @@ std::string Dropout::spec() const {
 }
 
 void Dropout::forward(const Tensor& x, Tensor& y, const Context& ctx) {
-    y.resize(x.n(), x.shape());
     if (ctx.mode != Mode::Train || rate_ == 0.0f) {
-        std::copy(x.data(), x.data() + x.size(), y.data());
+        copy_as(x, x.n(), x.shape(), y);
         return;
     }
     if (!ctx.rng) throw Error("dropout in training mode needs a random generator");
+    y.resize(x.n(), x.shape());
     // The mask is drawn serially from one generator: identical for any thread count.
     const float keep_scale = 1.0f / (1.0f - rate_);
     mask_.resize(x.size());
@@ -37,11 +35,11 @@ void Dropout::forward(const Tensor& x, Tensor& y, const Context& ctx) {
 void Dropout::backward(const Tensor& x, const Tensor& /*y*/, const Tensor& dy, Tensor* dx,
                        const Context& ctx) {
     if (!dx) return;
-    dx->resize(x.n(), x.shape());
     if (ctx.mode != Mode::Train || rate_ == 0.0f) {
-        std::copy(dy.data(), dy.data() + dy.size(), dx->data());
+        copy_as(dy, x.n(), x.shape(), *dx);
         return;
     }
+    dx->resize(x.n(), x.shape());
     for (std::size_t i = 0; i < dy.size(); ++i) (*dx)[i] = dy[i] * mask_[i];
 }
 

@@ -114,8 +114,7 @@ const Tensor& Model::forward(const Tensor& x, const Context& ctx) {
         for (std::size_t i = 0; i < x.size(); ++i)
             if (!std::isfinite(x[i]))
                 throw Error("input image " + std::to_string(i / x.sample_size()) + " has a non-finite pixel value");
-    acts_[0].resize(x.n(), x.shape());
-    std::copy(x.data(), x.data() + x.size(), acts_[0].data());
+    copy_as(x, x.n(), x.shape(), acts_[0]);
     for (std::size_t i = 0; i < layers_.size(); ++i) {
         if (fused_[i]) continue;
         if (partner_[i] != kNone) static_cast<Add&>(*layers_[i]).connect(&acts_[out_[partner_[i]]]);
