@@ -4,7 +4,12 @@
 
 #include "cnn/base/error.hpp"
 #include "cnn/base/rng.hpp"
+#include "cnn/image/preprocess.hpp"
+#include "cnn/io/idx.hpp"
+#include "cnn/io/weights_io.hpp"
+#include "cnn/model/loaded_model.hpp"
 #include "cnn/model/reject.hpp"
+#include "test_util.hpp"
 
 using namespace cnn;
 
@@ -170,4 +175,154 @@ TEST_CASE("decide_probabilities agrees with decide on the logits") {
     }
     const std::vector<float> bad(10, 2.0f);
     CHECK_THROWS_AS(decide_probabilities(bad.data(), 10, RejectRule{}), Error);
+}
+
+TEST_CASE("apply_gate: the reader answers, the gate model's \"not a digit\" vetoes") {
+    // The reader (ten outputs) reads a 7 at 0.9; the gate model reads a 1, with "not a digit" at
+    // 0.6 (probabilities by construction: log-probabilities are logits).
+    std::vector<float> reader(10, std::log(0.1f / 9)), gate(11, std::log(0.02f));
+    reader[7] = std::log(0.9f);
+    gate[1] = std::log(0.22f);
+    gate[kNotDigitClass] = std::log(0.6f);
+    const Answer read = decide(reader.data(), 10, RejectRule{});
+    REQUIRE(read.is_digit);
+    RejectRule gate_rule;
+    gate_rule.not_digit = 0.7f;  // 0.6 is below the gate: the reader's 7 stands
+    Answer a = apply_gate(read, gate.data(), 11, gate_rule);
+    CHECK(a.is_digit);
+    CHECK(a.best == 7);
+    CHECK(a.best_p == Approx(0.9f));
+    CHECK(a.not_digit_p == Approx(0.6f));
+    REQUIRE(a.probabilities.size() == 10);  // the reader's probabilities, not the gate model's
+    CHECK(a.probabilities[7] == Approx(0.9f));
+    // The gate's own threshold is about its own digits (the 1 has 0.22 / 0.4 = 0.55 of them) and
+    // does not apply: the reader chooses the digit.
+    gate_rule.threshold = 0.9f;
+    CHECK(apply_gate(read, gate.data(), 11, gate_rule).is_digit);
+    gate_rule.not_digit = 0.6f;  // at the gate: rejected, with the reader's two best guesses
+    a = apply_gate(read, gate.data(), 11, gate_rule);
+    CHECK_FALSE(a.is_digit);
+    CHECK(a.best == 7);
+    CHECK(a.second == read.second);
+    // The gate model's temperature applies to its own outputs: at T = 3 "not a digit" falls to
+    // about 0.28 (0.6^(1/3) against the ten digits' share) and the 7 is accepted again.
+    gate_rule.temperature = 3.0f;
+    a = apply_gate(read, gate.data(), 11, gate_rule);
+    CHECK(a.is_digit);
+    CHECK(a.not_digit_p < 0.35f);
+    // A reader that rejects stays rejected, whatever the gate says.
+    RejectRule strict;
+    strict.threshold = 0.95f;
+    const Answer unsure = decide(reader.data(), 10, strict);
+    REQUIRE_FALSE(unsure.is_digit);
+    CHECK_FALSE(apply_gate(unsure, gate.data(), 11, gate_rule).is_digit);
+    // From probabilities, the same decisions.
+    std::vector<float> gate_probs(11);
+    double sum = 0;
+    for (float v : gate) sum += std::exp(double(v));
+    for (std::size_t j = 0; j < 11; ++j) gate_probs[j] = float(std::exp(double(gate[j])) / sum);
+    for (float g : {0.55f, 0.65f}) {
+        RejectRule r;
+        r.not_digit = g;
+        const Answer x = apply_gate(read, gate.data(), 11, r), y = apply_gate_probabilities(read, gate_probs.data(), 11, r);
+        CHECK(x.is_digit == y.is_digit);
+        CHECK(x.is_digit == (g > 0.6f));
+        CHECK(x.not_digit_p == Approx(y.not_digit_p).epsilon(1e-4));
+    }
+}
+
+TEST_CASE("apply_gate refuses a gate that cannot veto") {
+    const std::vector<float> reader(10, 0.0f), ten(10, 0.0f);
+    std::vector<float> gate(11, 0.0f);
+    const Answer read = decide(reader.data(), 10, RejectRule{});
+    RejectRule with_gate;
+    with_gate.not_digit = 0.5f;
+    CHECK_THROWS_WITH(apply_gate(read, ten.data(), 10, with_gate), Catch::Contains("needs a model with 11 outputs"));
+    CHECK_THROWS_WITH(apply_gate(read, gate.data(), 11, RejectRule{}), Catch::Contains("no not-digit gate"));
+    gate[2] = std::nanf("");
+    CHECK_THROWS_AS(apply_gate(read, gate.data(), 11, with_gate), Error);
+}
+
+namespace {
+
+LoadedModel shipped(const std::string& name) {
+    std::string metadata;
+    Model m = load_weights(std::string(CNN_SOURCE_DIR) + "/weights/" + name, &metadata);
+    return LoadedModel(std::move(m), metadata);
+}
+
+// Image i of `d` (28x28, bytes or floats) as floats.
+std::vector<float> image(const Dataset& d, int i) {
+    std::vector<float> px(d.shape.size());
+    d.copy_images(i, 1, px.data());
+    return px;
+}
+
+}  // namespace
+
+TEST_CASE("require_gate_model takes only a calibrated eleven-output model") {
+    LoadedModel ten(Model::from_spec("input 28x28x1 | flatten | dense 10", 1), R"({"reject": "temperature 1 threshold 0"})");
+    LoadedModel eleven(Model::from_spec("input 28x28x1 | flatten | dense 11", 1), R"({"reject": "temperature 1 threshold 0"})");
+    CHECK_THROWS_WITH(require_gate_model(ten), Catch::Contains("it has 10 outputs"));
+    CHECK_THROWS_WITH(require_gate_model(eleven), Catch::Contains("no not-digit gate"));
+    eleven.set_metadata(R"({"reject": "temperature 1 threshold 0 not-digit 0.8"})");
+    CHECK_NOTHROW(require_gate_model(eleven));
+    std::vector<float> p(10, 0.1f), g(11, 1.0f / 11);
+    CHECK_THROWS_WITH(ten.decide(p.data(), 10, ten, g.data()), Catch::Contains("it has 10 outputs"));
+    const Answer a = ten.decide(p.data(), 10, eleven, g.data());
+    CHECK(a.is_digit);  // 1/11 "not a digit" is below the gate of 0.8
+    CHECK(a.not_digit_p == Approx(1.0f / 11));
+}
+
+TEST_CASE("the shipped robust model gated by robust-nd keeps MNIST digits and rejects pairs of digits") {
+    const std::string ti = cnn_test::mnist_path("train-images-idx3-ubyte");
+    const std::string tl = cnn_test::mnist_path("train-labels-idx1-ubyte");
+    if (ti.empty() || tl.empty()) {
+        cnn_test::missing_data("MNIST (run scripts/get-mnist.sh)");
+        return;
+    }
+    LoadedModel reader = shipped("robust.dcnn"), gate = shipped("robust-nd.dcnn");
+    REQUIRE(reader.model().classes() == 10);
+    REQUIRE_NOTHROW(require_gate_model(gate));
+    // MNIST's held-out split (never trained on), its first 1,000 digits.
+    const Dataset held = split_validation(load_idx_dataset(ti, tl, 10, PixelStorage::Bytes), 0.1).second;
+    const int n = 1000;
+    std::vector<float> p(10), q(11);
+    int right = 0, own = 0;
+    for (int i = 0; i < n; ++i) {
+        const std::vector<float> px = image(held, i);
+        reader.model().predict(px.data(), 1, p.data());
+        gate.model().predict(px.data(), 1, q.data());
+        const Answer a = reader.decide(p.data(), 10, gate, q.data());
+        right += a.is_digit && a.best == held.labels[std::size_t(i)];
+        own += a.best == reader.decide(p.data(), 10).best;  // the reader chooses the digit
+    }
+    INFO("held-out MNIST digits accepted and read right: " << right << " of " << n);
+    CHECK(right >= 985);  // issue 12: rejecting costs at most ~1 point of real digits
+    CHECK(own == n);
+    // Two held-out digits side by side ("42"), through the drawing preprocessing: the robust model
+    // alone reads each as some digit; gated, at least 90% are "not a digit" (issue 12's target).
+    const int pairs = 200;
+    int rejected = 0, rejected_alone = 0;
+    for (int i = 0; i < pairs; ++i) {
+        const std::vector<float> a = image(held, 2 * i), b = image(held, 2 * i + 1);
+        GrayImage two;
+        two.width = 56;
+        two.height = 28;
+        two.pixels.assign(56 * 28, 0.0f);
+        for (int y = 0; y < 28; ++y)
+            for (int x = 0; x < 28; ++x) {
+                two.pixels[std::size_t(y) * 56 + std::size_t(x)] = a[std::size_t(y) * 28 + std::size_t(x)];
+                two.pixels[std::size_t(y) * 56 + 28 + std::size_t(x)] = b[std::size_t(y) * 28 + std::size_t(x)];
+            }
+        const Preprocessed in = preprocess_digit(two);
+        REQUIRE_FALSE(in.empty);
+        reader.model().predict(in.pixels.data(), 1, p.data());
+        gate.model().predict(in.pixels.data(), 1, q.data());
+        rejected += !reader.decide(p.data(), 10, gate, q.data()).is_digit;
+        rejected_alone += !reader.decide(p.data(), 10).is_digit;
+    }
+    INFO("pairs rejected: " << rejected << " of " << pairs << " gated, " << rejected_alone << " alone");
+    CHECK(rejected_alone == 0);
+    CHECK(rejected >= 180);
 }

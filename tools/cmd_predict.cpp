@@ -24,6 +24,7 @@ namespace {
 
 struct PredictOptions {
     std::string weights;
+    std::string gate;  // an eleven-output model whose "not a digit" vetoes the digits `weights` reads
     std::vector<std::string> images;
     std::string idx;
     int count = 0;
@@ -100,13 +101,13 @@ int digit_side(const cnn::Model& model) {
     return in.h;
 }
 
-int predict_files(cnn::LoadedModel& loaded, const PredictOptions& o) {
+int predict_files(cnn::LoadedModel& loaded, cnn::LoadedModel* gate, const PredictOptions& o) {
     cnn::Model& model = loaded.model();
     const int side = digit_side(model);
     const cnn::PreprocessOptions pre = cnn::mnist_options(side);
     const int k = model.classes();
     std::vector<std::string> empty, json_items;
-    std::vector<float> probs(static_cast<std::size_t>(k));
+    std::vector<float> probs(static_cast<std::size_t>(k)), gate_probs(11);
     for (const auto& path : o.images) {
         const InkImage img = read_ink_image(path, o.cleanup);
         cnn::Preprocessed in = cnn::preprocess_digit(img.ink, pre);
@@ -118,15 +119,19 @@ int predict_files(cnn::LoadedModel& loaded, const PredictOptions& o) {
                 std::cout << path << ": no digit found (empty image)\n";
             continue;
         }
+        if (gate) gate->model().predict(gate->prepare(in).pixels.data(), 1, gate_probs.data());
         in = loaded.prepare(std::move(in));
         model.predict(in.pixels.data(), 1, probs.data());
-        const cnn::Answer a = answer_for(probs.data(), k, loaded.rule());
+        const cnn::Answer a = gate ? loaded.decide(probs.data(), k, *gate, gate_probs.data())
+                                   : answer_for(probs.data(), k, loaded.rule());
+        const std::string not_digit_json =
+            gate || k == 11 ? format(", \"not_digit_p\": %.9g", double(a.not_digit_p)) : std::string();
         if (o.json) {
             json_items.push_back("{\"file\": " + json_string(path) + ", \"empty\": false, \"is_digit\": " +
                                  (a.is_digit ? "true" : "false") + ", \"prediction\": " +
                                  (a.is_digit ? std::to_string(a.best) : "null") +
                                  ", \"best_guesses\": [" + std::to_string(a.best) + ", " + std::to_string(a.second) +
-                                 "], \"probabilities\": " + probs_json(probs.data(), k) + "}");
+                                 "]" + not_digit_json + ", \"probabilities\": " + probs_json(probs.data(), k) + "}");
             continue;
         }
         std::cout << path << format(" (%dx%d, ", img.ink.width, img.ink.height)
@@ -137,6 +142,7 @@ int predict_files(cnn::LoadedModel& loaded, const PredictOptions& o) {
                   << ")\n";
         if (o.show) print_ascii(in.pixels, in.size);
         print_bars(probs.data(), k);
+        if (gate) std::cout << format("  not a digit (gate %s): %.2f%%\n", o.gate.c_str(), 100.0 * a.not_digit_p);
         if (a.is_digit)
             std::cout << format("Prediction: %d (%.1f%%)\n", a.best, 100.0 * probs[std::size_t(a.best)]);
         else
@@ -201,7 +207,11 @@ int run_predict(PredictOptions o) {
     if (k != 10 && k != 11 && loaded.rule().threshold > 0)
         throw cnn::Error("'" + o.weights + "' has a reject rule but " + std::to_string(k) +
                          " outputs; a digit model has 10 or 11");
-    return o.idx.empty() ? predict_files(loaded, o) : predict_idx(loaded, o);
+    if (o.gate.empty()) return o.idx.empty() ? predict_files(loaded, nullptr, o) : predict_idx(loaded, o);
+    cnn::require_digit_model(loaded.model());
+    cnn::LoadedModel gate = open_model(o.gate);
+    cnn::require_gate_model(gate);
+    return predict_files(loaded, &gate, o);
 }
 
 }  // namespace
@@ -218,6 +228,10 @@ Command add_predict_command(CLI::App& app) {
     cmd->add_option("--count", o->count, "With --idx: only the first N images (0 = all)")
         ->check(CLI::NonNegativeNumber)
         ->needs(idx);
+    cmd->add_option("--gate", o->gate,
+                    "A calibrated eleven-output model (e.g. weights/robust-nd.dcnn) that vetoes the digits --weights "
+                    "reads: \"not a digit?\" when its \"not a digit\" reaches its gate")
+        ->excludes(idx);
     cmd->add_flag("--json", o->json, "Machine-readable output (probabilities printed with %.9g)");
     cmd->add_flag("--show", o->show, "Print the preprocessed input the network sees as ASCII art")
         ->excludes(idx);

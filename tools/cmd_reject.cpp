@@ -3,7 +3,8 @@
 // symbols, scribbles, shapes, pairs, halves) drawings rejected. --calibrate fits the temperature,
 // the not-digit gate (eleven-output models) and the threshold on the validation halves and writes
 // them into a copy of the weights; --curve draws accepted digits against rejected non-digits over
-// the threshold (or the gate); --write keeps the sets as
+// the threshold (or the gate); --gate measures one model reading the digits with another's "not a
+// digit" vetoing them (cnn::apply_gate); --write keeps the sets as
 // IDX files (negatives-<half>-* is what 'digit-cnn train --negatives' reads: the negatives and,
 // so that the style of drawing is no clue, digits drawn like them).
 #include <algorithm>
@@ -32,6 +33,7 @@ namespace {
 
 struct RejectOptions {
     std::string weights;
+    std::string gate;  // an eleven-output model whose "not a digit" vetoes the digits `weights` reads
     std::string split = "val";
     int count = kRobustnessCount;
     std::string write;
@@ -51,19 +53,30 @@ struct Scored {
     bool digits = true;  // else a negative set
     DigitSet set;
     cnn::Evaluation ev;
+    cnn::Evaluation gate_ev;  // the gate model's outputs, with --gate
+};
+
+// How a set's samples are decided: the model's rule, and with --gate the gate model's rule too.
+struct Rules {
+    cnn::RejectRule rule;
+    bool gated = false;
+    cnn::RejectRule gate;
 };
 
 // Fraction of a set's samples that the rule answers right: a digit accepted as its label, or a
 // negative rejected.
-double right_fraction(const Scored& s, const cnn::RejectRule& rule) {
-    const int k = s.ev.classes;
+double right_fraction(const Scored& s, const Rules& rules) {
+    const int k = s.ev.classes, g = s.gate_ev.classes;
     int right = 0;
     for (int i = 0; i < s.ev.n; ++i) {
-        const cnn::Answer a = cnn::decide(s.ev.logits.data() + std::size_t(i) * std::size_t(k), k, rule);
+        cnn::Answer a = cnn::decide(s.ev.logits.data() + std::size_t(i) * std::size_t(k), k, rules.rule);
+        if (rules.gated) a = cnn::apply_gate(std::move(a), s.gate_ev.logits.data() + std::size_t(i) * std::size_t(g), g, rules.gate);
         right += s.digits ? (a.is_digit && a.best == s.set.labels[std::size_t(i)]) : !a.is_digit;
     }
     return s.ev.n ? double(right) / s.ev.n : 0.0;
 }
+
+double right_fraction(const Scored& s, const cnn::RejectRule& rule) { return right_fraction(s, Rules{rule, false, {}}); }
 
 // The share of a non-digit set that must be rejected (percent; 0: measured only): letters 80,
 // symbols, scribbles and shapes 95, pairs of digits 90 (issue 12's targets). Half a digit is
@@ -124,8 +137,10 @@ void write_negatives(const std::vector<Scored>& sets, const RobustnessSources& s
     for (const auto& p : write_digit_set(all, dir, "negatives-" + half_name(half))) std::cout << "wrote " << p << "\n";
 }
 
-// Over the threshold on the best digit, or, for a rule with a not-digit gate, over the gate.
-std::string svg_curve(const std::vector<Scored>& sets, const cnn::RejectRule& rule, const std::string& model) {
+// Over the threshold on the best digit, or, for a rule with a not-digit gate (the model's own, or
+// the gate model's with --gate), over the gate.
+std::string svg_curve(const std::vector<Scored>& sets, const Rules& rules, const std::string& model) {
+    const cnn::RejectRule& rule = rules.gated ? rules.gate : rules.rule;
     const bool gate = rule.not_digit > 0;
     Chart c;
     c.title = "Not a digit: " + model;
@@ -138,13 +153,14 @@ std::string svg_curve(const std::vector<Scored>& sets, const cnn::RejectRule& ru
     Series d{"digits, mean", {}, "#1f77b4"}, n{"non-digits, mean", {}, "#d62728"};
     Series dw{"digits, worst set", {}, "#9ecae1"};
     for (int t = 0; t <= (gate ? 98 : 99); ++t) {  // a gate of 1 would never reject: left out
-        cnn::RejectRule r = rule;
+        Rules rs = rules;
+        cnn::RejectRule& r = rules.gated ? rs.gate : rs.rule;
         (gate ? r.not_digit : r.threshold) = float(gate ? t + 1 : t) / 100.0f;
         c.x.push_back(double(gate ? r.not_digit : r.threshold));
         double ds = 0, ns = 0, worst = 100;
         int dn = 0, nn = 0;
         for (const auto& s : sets) {
-            const double right = 100.0 * right_fraction(s, r);
+            const double right = 100.0 * right_fraction(s, rs);
             (s.digits ? ds : ns) += right, ++(s.digits ? dn : nn);
             if (s.digits) worst = std::min(worst, right);
         }
@@ -165,17 +181,29 @@ int run_reject(const RejectOptions& o) {
         throw cnn::Error("--calibrate chooses on the validation halves: use --split val");
     if (o.calibrate && o.output.empty()) throw cnn::Error("--calibrate needs --output for the calibrated weights");
     if (o.weights.empty() && o.write.empty()) throw cnn::Error("give --weights to measure, or --write to keep the sets");
+    if (!o.gate.empty() && o.weights.empty()) throw cnn::Error("--gate vetoes the digits of --weights: give both");
+    if (!o.gate.empty() && o.calibrate)
+        throw cnn::Error("--calibrate calibrates one model: calibrate the gate model on its own, then measure with --gate");
     if (half == Half::train && !o.weights.empty())
         throw cnn::Error("the training part of the negative sets is for --write; measure on --split val or test");
 
+    Rules rules;
     cnn::LoadedModel loaded{cnn::Model()};
     if (!o.weights.empty()) {
         loaded = open_model(o.weights);
         cnn::require_digit_model(loaded.model());
     }
+    cnn::LoadedModel gate{cnn::Model()};
+    if (!o.gate.empty()) {
+        gate = open_model(o.gate);
+        cnn::require_gate_model(gate);
+    }
     cnn::Model& model = loaded.model();
     const std::string& metadata = loaded.metadata();
-    cnn::RejectRule rule = loaded.rule();
+    cnn::RejectRule& rule = rules.rule;
+    rule = loaded.rule();
+    rules.gated = !o.gate.empty();
+    rules.gate = gate.rule();
 
     RobustnessSources sources;
     if (half == Half::test) {
@@ -187,10 +215,10 @@ int run_reject(const RejectOptions& o) {
 
     std::vector<Scored> sets;
     if (half != Half::train) {
-        sets.push_back({"mnist", "MNIST digits", true, as_digit_set(mnist_source(sources, half)), {}});
-        for (const auto& r : robustness_sets()) sets.push_back({r.name, r.what, true, r.make(sources, half, o.count), {}});
+        sets.push_back({"mnist", "MNIST digits", true, as_digit_set(mnist_source(sources, half)), {}, {}});
+        for (const auto& r : robustness_sets()) sets.push_back({r.name, r.what, true, r.make(sources, half, o.count), {}, {}});
     }
-    for (const auto& r : negative_sets()) sets.push_back({r.name, r.what, false, r.make(sources, half, o.count), {}});
+    for (const auto& r : negative_sets()) sets.push_back({r.name, r.what, false, r.make(sources, half, o.count), {}, {}});
     if (!o.write.empty()) write_negatives(sets, sources, o.write, half, o.count);
     if (o.weights.empty()) return 0;
 
@@ -200,6 +228,12 @@ int run_reject(const RejectOptions& o) {
         loaded.prepare(d);
         if (!s.digits && model.classes() == 10) d.labels.assign(d.labels.size(), 0);  // no label to score
         s.ev = cnn::evaluate(model, d, &pool);
+        if (rules.gated) {
+            cnn::Dataset g = s.set.dataset();
+            gate.prepare(g);
+            if (!s.digits) g.labels.assign(g.labels.size(), std::uint8_t(cnn::kNotDigitClass));
+            s.gate_ev = cnn::evaluate(gate.model(), g, &pool);
+        }
     }
 
     const std::vector<float>& mnist_logits = sets[0].ev.logits;
@@ -253,27 +287,31 @@ int run_reject(const RejectOptions& o) {
     const double ece_after = cnn::expected_calibration_error(mnist_logits, model.classes(), sets[0].set.labels, rule.temperature);
     if (!o.curve.empty()) {
         ensure_parent_directory(o.curve);
-        cnn::write_file_atomic(o.curve, svg_curve(sets, rule, o.weights));
+        cnn::write_file_atomic(o.curve, svg_curve(sets, rules, o.gate.empty() ? o.weights : o.weights + " gated by " + o.gate));
     }
 
     if (o.json) {
         nlohmann::json j{{"split", o.split}, {"weights", o.weights}, {"rule", cnn::reject_rule_text(rule)},
+                         {"gate", o.gate.empty() ? nlohmann::json() : nlohmann::json{{"weights", o.gate}, {"rule", cnn::reject_rule_text(rules.gate)}}},
                          {"ece_mnist", {{"temperature_1", ece_before}, {"calibrated", ece_after}}}};
         auto rows = nlohmann::json::array();
         for (const auto& s : sets)
             rows.push_back({{"set", s.name}, {"kind", s.digits ? "digits" : "not digits"}, {"n", s.ev.n},
-                            {s.digits ? "accepted_and_right" : "rejected", right_fraction(s, rule)}});
+                            {s.digits ? "accepted_and_right" : "rejected", right_fraction(s, rules)}});
         j["sets"] = rows;
         std::cout << j.dump() << "\n";
         return 0;
     }
     std::cout << "Not a digit: " << o.weights << " (" << model.classes() << " outputs), "
               << (half == Half::validation ? "validation" : "test") << " halves\nrule: " << cnn::reject_rule_text(rule)
+              << (rules.gated ? "\ngate: " + o.gate + ", " + cnn::reject_rule_text(rules.gate) +
+                                    " (rejects when its \"not a digit\" reaches the not-digit gate)"
+                              : std::string())
               << "\n\n"
               << pad_right("set", 17) << pad_left("n", 6) << "  answered right\n";
     for (const auto& s : sets)
         std::cout << pad_right(s.name, 17) << pad_left(std::to_string(s.ev.n), 6)
-                  << format("%8.2f%%  ", 100.0 * right_fraction(s, rule))
+                  << format("%8.2f%%  ", 100.0 * right_fraction(s, rules))
                   << (s.digits ? "accepted and read right" : "rejected") << "\n";
     std::cout << format("\nExpected calibration error on MNIST (15 bins): %.2f%% at T = 1, %.2f%% at T = %.4g\n",
                         100 * ece_before, 100 * ece_after, double(rule.temperature));
@@ -288,6 +326,9 @@ Command add_reject_command(CLI::App& app) {
         "reject", "How well a model says \"not a digit\": digits accepted, letters, symbols, scribbles, shapes, "
                   "pairs and halves rejected; calibrates the rule");
     cmd->add_option("--weights", o->weights, "Weights file to measure (or calibrate)");
+    cmd->add_option("--gate", o->gate,
+                    "A calibrated eleven-output model whose \"not a digit\" vetoes the digits --weights reads "
+                    "(measured with both)");
     cmd->add_option("--split", o->split,
                     "val: validation halves, for choosing; test: for reporting only; train: the negatives' "
                     "training part (with --write)")

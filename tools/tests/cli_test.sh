@@ -605,6 +605,44 @@ reject)
         fail "the calibrated eleven-output weights do not carry the rule"
     run train "${train_args[@]}" "${small[@]}" --spec "input 28x28x1 | conv 4 k3 | relu | maxpool 2 | flatten | dense 10"
     expect_user_error "--negatives needs a model with 11 outputs"
+    # --gate: one model reads the digits, the calibrated eleven-output one vetoes them. Gated by
+    # itself, the eleven-output model decides as it does alone; a gate only ever adds rejections.
+    run reject "${args[@]}" --weights "$dir/nd-cal.dcnn" --json
+    alone=$out
+    run reject "${args[@]}" --weights "$dir/nd-cal.dcnn" --gate "$dir/nd-cal.dcnn" --json
+    expect_status 0
+    python3 -c 'import json,sys; a=json.loads(sys.argv[1]); g=json.loads(sys.stdin.read()); assert g["gate"]["rule"] == a["rule"]; assert a["sets"] == g["sets"], (a["sets"], g["sets"])' "$alone" <<<"$out" ||
+        fail "the eleven-output model gated by itself decides differently from alone"
+    run reject "${args[@]}" --weights "$model" --json
+    alone=$out
+    run reject "${args[@]}" --weights "$model" --gate "$dir/nd-cal.dcnn" --json
+    expect_status 0
+    python3 -c '
+import json, sys
+a = {s["set"]: s for s in json.loads(sys.argv[1])["sets"]}
+g = json.loads(sys.stdin.read())
+assert g["gate"]["weights"].endswith("nd-cal.dcnn"), g["gate"]
+more = 0
+for s in g["sets"]:
+    k = "rejected" if s["kind"] == "not digits" else "accepted_and_right"
+    if k == "rejected":
+        assert s[k] >= a[s["set"]][k], s
+        more += s[k] > a[s["set"]][k]
+    else:
+        assert s[k] <= a[s["set"]][k], s
+assert more > 0, "the gate rejected nothing more"' "$alone" <<<"$out" || fail "the gate did not only add rejections"
+    run predict --weights "$model" --gate "$dir/nd-cal.dcnn" "$data/digit0.png" --json
+    expect_status 0
+    expect_out '"not_digit_p": '
+    run predict --weights "$model" --gate "$dir/nd-cal.dcnn" "$data/digit0.png"
+    expect_status 0
+    expect_out "not a digit (gate $dir/nd-cal.dcnn): "
+    run predict --weights "$model" --gate "$model" "$data/digit0.png"
+    expect_user_error "cannot be a \"not a digit\" gate: it has 10 outputs"
+    run predict --weights "$model" --gate "$dir/nd.dcnn" "$data/digit0.png"
+    expect_user_error "its reject rule has no not-digit gate"
+    run reject "${args[@]}" --weights "$dir/nd.dcnn" --gate "$dir/nd-cal.dcnn" --calibrate -o "$dir/x.dcnn"
+    expect_user_error "calibrate the gate model on its own"
     ;;
 finetune)
     rm -rf "$work/finetune"

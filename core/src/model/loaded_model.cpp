@@ -50,6 +50,13 @@ Answer LoadedModel::decide(const float* probabilities, int outputs) const {
     return decide_probabilities(probabilities, outputs, rule_);
 }
 
+Answer LoadedModel::decide(const float* probabilities, int outputs, const LoadedModel& gate,
+                           const float* gate_probabilities) const {
+    require_gate_model(gate);
+    return apply_gate_probabilities(decide(probabilities, outputs), gate_probabilities, gate.model_.classes(),
+                                    gate.rule_);
+}
+
 LoadedModel decode_loaded_model(const std::uint8_t* data, std::size_t size) {
     std::string metadata;
     Model model = decode_model_file(data, size, &metadata);
@@ -62,6 +69,16 @@ void require_digit_model(const Model& model) {
         throw WeightsError("incompatible model: it takes " + model.input_shape().str() + " input and has " +
                            std::to_string(model.classes()) + " outputs, but digits need " + digit.str() +
                            " input and 10 outputs (or 11 with \"not a digit\")");
+}
+
+void require_gate_model(const LoadedModel& gate) {
+    require_digit_model(gate.model());
+    if (gate.model().classes() != 11)
+        throw WeightsError("this model cannot be a \"not a digit\" gate: it has 10 outputs, a gate needs an eleventh, "
+                           "\"not a digit\", trained with negatives (digit-cnn train --negatives)");
+    if (!(gate.rule().not_digit > 0))
+        throw WeightsError("this model cannot be a \"not a digit\" gate yet: its reject rule has no not-digit gate "
+                           "(calibrate it: digit-cnn reject --weights W --calibrate --output W2)");
 }
 
 }  // namespace cnn

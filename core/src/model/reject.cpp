@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <locale>
 #include <sstream>
+#include <utility>
 
 #include "cnn/base/error.hpp"
 #include "cnn/base/json_field.hpp"
@@ -92,6 +93,35 @@ Answer decide_probabilities(const float* probabilities, int outputs, const Rejec
         logits[j] = std::log(std::max(probabilities[j], 1e-30f));
     }
     return decide(logits, outputs, rule);
+}
+
+namespace {
+
+Answer gated(Answer reader, const Answer& gate, const RejectRule& gate_rule) {
+    reader.not_digit_p = gate.not_digit_p;
+    reader.is_digit = reader.is_digit && gate.not_digit_p < gate_rule.not_digit;
+    return reader;
+}
+
+void check_gate(int gate_outputs, const RejectRule& gate_rule) {
+    if (gate_outputs != 11)
+        throw Error("a \"not a digit\" gate needs a model with 11 outputs (the eleventh \"not a digit\"), this one has " +
+                    std::to_string(gate_outputs));
+    if (!(gate_rule.not_digit > 0))
+        throw Error("the gate model's reject rule has no not-digit gate: calibrate it first (digit-cnn reject --calibrate)");
+}
+
+}  // namespace
+
+Answer apply_gate(Answer reader, const float* gate_logits, int gate_outputs, const RejectRule& gate_rule) {
+    check_gate(gate_outputs, gate_rule);
+    return gated(std::move(reader), decide(gate_logits, gate_outputs, gate_rule), gate_rule);
+}
+
+Answer apply_gate_probabilities(Answer reader, const float* gate_probabilities, int gate_outputs,
+                                const RejectRule& gate_rule) {
+    check_gate(gate_outputs, gate_rule);
+    return gated(std::move(reader), decide_probabilities(gate_probabilities, gate_outputs, gate_rule), gate_rule);
 }
 
 float fit_temperature(const std::vector<float>& logits, int outputs, const std::vector<std::uint8_t>& labels) {

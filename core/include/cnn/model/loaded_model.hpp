@@ -47,6 +47,10 @@ public:
 
     // The decision for one image's probabilities (Model::predict's output) under the rule.
     Answer decide(const float* probabilities, int outputs) const;
+    // The same, then vetoed by a gate model (require_gate_model) from its own probabilities for the
+    // same drawing, each model having read the drawing prepared its own way (apply_gate).
+    Answer decide(const float* probabilities, int outputs, const LoadedModel& gate,
+                  const float* gate_probabilities) const;
 
 private:
     Model model_;
@@ -61,5 +65,9 @@ LoadedModel decode_loaded_model(const std::uint8_t* data, std::size_t size);
 // Throws WeightsError unless `model` reads 28x28 grey digits into 10 outputs, or 11 with "not a
 // digit": what the page, the robustness sets and the reject calibration need.
 void require_digit_model(const Model& model);
+
+// Throws WeightsError unless `gate` can veto another model's digits: a digit model with 11 outputs
+// whose reject rule has a not-digit gate (see apply_gate).
+void require_gate_model(const LoadedModel& gate);
 
 }  // namespace cnn

@@ -47,6 +47,18 @@ Answer decide(const float* logits, int outputs, const RejectRule& rule);
 // counts as 1e-30.
 Answer decide_probabilities(const float* probabilities, int outputs, const RejectRule& rule);
 
+// A second opinion on "not a digit": `reader` (decide()'s answer of the model that reads the digit,
+// usually a ten-output model) is also rejected when an eleven-output gate model, trained with
+// negatives, finds "not a digit" probable enough under its own rule (its temperature; rejected at
+// or above its not-digit gate). The reader keeps the digit, the guesses and their probabilities; the
+// answer's not_digit_p becomes the gate model's. So the model that reads digits best answers, and the
+// one that knows non-digits only vetoes. Throws Error unless gate_outputs is 11, the gate's rule has
+// a not-digit gate in (0, 1] and its outputs are finite.
+Answer apply_gate(Answer reader, const float* gate_logits, int gate_outputs, const RejectRule& gate_rule);
+// apply_gate() from the gate model's probabilities (softmax at T = 1, as Model::predict gives them).
+Answer apply_gate_probabilities(Answer reader, const float* gate_probabilities, int gate_outputs,
+                                const RejectRule& gate_rule);
+
 // The temperature that minimises the mean negative log-likelihood of `labels` under
 // softmax(logits / T) (n rows of `outputs` logits), searched over T in [0.05, 20]. Throws Error for
 // empty or mismatched inputs or a label outside the outputs.
