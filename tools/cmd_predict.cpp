@@ -1,7 +1,8 @@
 // `digit-cnn predict`: classify image files (photo cleanup, then the drawn-digit preprocessing) or
 // the first images of an IDX file (already MNIST-format; used to check the wasm build against
 // native). Either way the input preprocessing recorded in the weights file (e.g. deskewing) is
-// applied last, exactly as the model was trained.
+// applied last, exactly as the model was trained. --gate adds a second, eleven-output model whose
+// "not a digit" vetoes the digits the first reads (cnn::apply_gate).
 #include <algorithm>
 #include <cmath>
 #include <cstdio>

@@ -83,6 +83,13 @@ val from_json(const std::string& text) { return val::global("JSON").call<val>("p
 
 val shape_js(const cnn::Shape& s) { return object({{"h", val(s.h)}, {"w", val(s.w)}, {"c", val(s.c)}}); }
 
+// A decision as the page reads it: {isDigit, best, second, bestP, secondP, notDigitP, digitProbs}.
+val answer_js(const cnn::Answer& a) {
+    return object({{"isDigit", val(a.is_digit)}, {"best", val(a.best)}, {"second", val(a.second)},
+                   {"bestP", val(a.best_p)}, {"secondP", val(a.second_p)}, {"notDigitP", val(a.not_digit_p)},
+                   {"digitProbs", to_js(a.digit_probabilities)}});
+}
+
 val digit_js(const cnn::Preprocessed& p) {
     return object({{"empty", val(p.empty)}, {"size", val(p.size)}, {"pixels", to_js(p.pixels)}});
 }
@@ -175,10 +182,26 @@ public:
     val decide(const val& probs) const {
         return guarded([&] {
             const auto p = from_js<float>(probs);
-            const cnn::Answer a = wb_.model().decide(p.data(), int(p.size()));
-            return object({{"isDigit", val(a.is_digit)}, {"best", val(a.best)}, {"second", val(a.second)},
-                           {"bestP", val(a.best_p)}, {"secondP", val(a.second_p)}, {"notDigitP", val(a.not_digit_p)},
-                           {"digitProbs", to_js(a.digit_probabilities)}});
+            return answer_js(wb_.model().decide(p.data(), int(p.size())));
+        });
+    }
+    // The same, then vetoed by `gate` (a session whose model passes requireGate) from its own
+    // probabilities for the same drawing: notDigitP is then the gate's.
+    val decideGated(const val& probs, const Session& gate, const val& gateProbs) const {
+        return guarded([&] {
+            const auto p = from_js<float>(probs), q = from_js<float>(gateProbs);
+            if (int(q.size()) != gate.wb_.model().model().classes())
+                throw cnn::Error("decideGated: expected " + std::to_string(gate.wb_.model().model().classes()) +
+                                 " gate probabilities, got " + std::to_string(q.size()));
+            return answer_js(wb_.model().decide(p.data(), int(p.size()), gate.wb_.model(), q.data()));
+        });
+    }
+    // Throws core's message unless this session's model can veto another's digits: eleven outputs
+    // and a calibrated not-digit gate. {notDigit: the gate} when it can.
+    val requireGate() const {
+        return guarded([&] {
+            cnn::require_gate_model(wb_.model());
+            return object({{"notDigit", val(wb_.model().rule().not_digit)}});
         });
     }
     // Output of layer i for the first image of the last forward pass: {h, w, c, data} (NHWC).
@@ -362,6 +385,8 @@ EMSCRIPTEN_BINDINGS(digit_cnn) {
         .function("predict", &Session::predict)
         .function("predictBatch", &Session::predictBatch)
         .function("decide", &Session::decide)
+        .function("decideGated", &Session::decideGated)
+        .function("requireGate", &Session::requireGate)
         .function("activation", &Session::activation)
         .function("layerParams", &Session::layerParams)
         .function("setData", &Session::setData)

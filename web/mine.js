@@ -201,8 +201,12 @@ export class YourDigits {
       }
       const copy = r.weights.slice();
       const source = `adapted: ${baseName} + your ${n} digits`;
+      // The adapted model answers alone: a "not a digit" gate (Robust, honest) would still veto the
+      // style just taught, since it learnt nothing (adapting it on digits alone makes it forget the
+      // non-digits); "Back" brings the gate back with the base.
+      const basePretrained = this.model.pretrained;
       await this.model.adopt(r.weights, source);
-      this.base = { bytes: baseBytes, source: baseSource, name: baseName };
+      this.base = { bytes: baseBytes, source: baseSource, name: baseName, pretrained: basePretrained };
       const record = await this.saved.save(copy, {
         name: `${baseName} + your ${n} digits`, source, spec: this.model.info.spec, params: this.model.info.params,
         accuracy: r.testAccuracy, settings: { lineage: r.metadata.lineage },
@@ -229,7 +233,11 @@ export class YourDigits {
   async backToBase() {
     if (!this.base) return;
     try {
-      await this.model.adopt(this.base.bytes.slice(), this.base.source);
+      if (this.base.pretrained) {
+        if (!(await this.model.loadPretrained(this.base.pretrained))) return;
+      } else {
+        await this.model.adopt(this.base.bytes.slice(), this.base.source);
+      }
       this.status(`Back to ${this.base.name}; the adapted model stays saved in this browser.`);
       $('mine-base').hidden = true;
     } catch (e) {

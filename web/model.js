@@ -13,8 +13,10 @@ function metadataAccuracy(meta) {
 }
 
 // The weights the page offers in its Pretrained row: weights/index.json ({models: [{name, label,
-// note}]}, written by scripts/site.mjs with the site builder's own weights first), each served as
-// weights/<name>.dcnn. Without a list, the seed model alone (the weights the tests train).
+// note, weights?, gate?}]}, written by scripts/site.mjs with the site builder's own weights first),
+// each served as weights/<name>.dcnn. An entry with `weights` reads digits with that model's file
+// instead, and one with `gate` has that model's "not a digit" veto them (two networks per drawing).
+// Without a list, the seed model alone (the weights the tests train).
 export async function fetchModelList(url) {
   try {
     const res = await fetch(url);
@@ -28,6 +30,15 @@ export async function fetchModelList(url) {
   return [{ name: 'seed', label: 'Seed', note: "the report's model" }];
 }
 
+// How the model says "not a digit", for the Model panel.
+function notDigitText(info) {
+  if (info.gate)
+    return `a second network vetoes the digit when its “not a digit” is ${fmtPct(info.gate.notDigit, 0)} or more`;
+  if (info.layers.at(-1)?.output.c === 11) return 'its eleventh output, “not a digit”';
+  const threshold = Number(/threshold ([0-9.e+-]+)/.exec(info.metadata?.reject ?? '')?.[1] ?? 0);
+  return threshold > 0 ? `when its best digit is below ${fmtPct(threshold, 0)}` : 'never: it answers every drawing with a digit';
+}
+
 export class ModelPanel {
   // weightsUrl(name) -> URL of the shipped weights called name.
   constructor({ infer, onModelChanged, weightsUrl }) {
@@ -37,6 +48,7 @@ export class ModelPanel {
     this.info = null;
     this.source = '';
     this.pretrained = null;  // name of the shipped weights in use, if any
+    this.models = [];        // the Pretrained row's entries
 
     $('download').addEventListener('click', () => this.download());
     const input = $('weights-input');
@@ -70,6 +82,7 @@ export class ModelPanel {
 
   // One chip per model of the list, after the row's label.
   showModelList(models) {
+    this.models = models;
     const row = $('pretrained');
     row.querySelectorAll('[data-pretrained]').forEach((c) => c.remove());
     for (const m of models) {
@@ -98,10 +111,11 @@ export class ModelPanel {
     this.source = source;
     const acc = metadataAccuracy(info.metadata);
     $('model-source').textContent = source;
-    $('model-params').textContent = fmtInt(info.params);
+    $('model-params').textContent = fmtInt(info.params) + (info.gate ? ` + ${fmtInt(info.gate.params)} in the gate` : '');
     $('model-input').textContent = info.inputPreprocessing === 'mnist+deskew'
       ? '28×28, MNIST steps + deskew' : `28×28, ${info.inputPreprocessing === 'mnist' ? 'MNIST steps' : info.inputPreprocessing}`;
     $('model-accuracy').textContent = acc === null ? 'not recorded' : fmtPct(acc);
+    $('model-gate').textContent = notDigitText(info);
     $('model-spec').textContent = info.spec;
     $('model-layers').tBodies[0].innerHTML = info.layers
       .map((l) => {
@@ -138,10 +152,13 @@ export class ModelPanel {
     const chips = document.querySelectorAll('[data-pretrained]');
     chips.forEach((c) => (c.disabled = true));
     try {
-      const info = await this.infer.call('loadWeightsUrl', { url: String(this.weightsUrl(name)) });
+      const entry = this.models.find((m) => m.name === name) ?? {};
+      const file = entry.weights ?? name;
+      const info = await this.infer.call('loadWeightsUrl', {
+        url: String(this.weightsUrl(file)), gateUrl: entry.gate ? String(this.weightsUrl(entry.gate)) : null });
       this.clearError();
       this.markPretrained(name);
-      this.show(info, `pretrained: ${name} (weights/${name}.dcnn)`);
+      this.show(info, `pretrained: ${name} (weights/${file}.dcnn${entry.gate ? `, gate weights/${entry.gate}.dcnn` : ''})`);
       this.onModelChanged();
       return true;
     } catch (e) {
@@ -182,7 +199,7 @@ export class ModelPanel {
     }
   }
 
-  // Weights trained in the page's training worker become the active model.
+  // Weights from the page (trained, saved, adapted) become the active model, answering alone.
   async adopt(bytes, source) {
     const info = await this.infer.call('loadWeights', { bytes }, [bytes.buffer ?? bytes]);
     this.clearError();

@@ -8,6 +8,7 @@ import { emit, serve } from './rpc.js';
 
 let M = null;        // the wasm module (for its free functions)
 let session = null;
+let gate = null;      // a second Session whose "not a digit" vetoes the model's digits, or null
 let training = null;  // {stopRequested} while a training loop runs
 let dataCounts = null;  // {train, test, rows, cols} once MNIST is loaded
 
@@ -32,7 +33,7 @@ function modelInfo() {
     metadata = { raw: session.metadata() };
   }
   return { spec: session.spec(), params: session.paramCount(), layers, metadata,
-    inputPreprocessing: session.inputPreprocessing() };
+    inputPreprocessing: session.inputPreprocessing(), gate: gateInfo() };
 }
 
 // The first convolution and the layer whose output shows its feature maps (its ReLU if any).
@@ -55,13 +56,33 @@ function networkView() {
   return { name: fc.name, kernel: filters(fc), maps: session.activation(fc.mapsLayer) };
 }
 
-function classify(pre, withView) {
+// pre: the drawing as the model takes it; gatePre: as the gate's model takes it (with a gate).
+// ms counts both networks' forward passes.
+function classify(pre, withView, gatePre = null) {
   if (pre.empty) return { empty: true, input: pre.pixels };
   const t0 = performance.now();
   const probs = session.predict(pre.pixels);
+  const gateProbs = gate ? gate.predict(gatePre.pixels) : null;
   const ms = performance.now() - t0;
-  const answer = session.decide(probs);
-  return { empty: false, input: pre.pixels, probs, answer, ms, view: withView ? networkView() : null };
+  const answer = gate ? session.decideGated(probs, gate, gateProbs) : session.decide(probs);
+  return { empty: false, input: pre.pixels, probs, answer, ms, gated: Boolean(gate), view: withView ? networkView() : null };
+}
+
+// The gate's model, described for the Model panel, or null.
+function gateInfo() {
+  if (!gate) return null;
+  return { ...gate.requireGate(), params: gate.paramCount(), spec: gate.spec() };
+}
+
+function setGate(next) {
+  gate?.delete();
+  gate = next;
+}
+
+async function fetchBytes(url) {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`cannot fetch ${url}: HTTP ${res.status}`);
+  return new Uint8Array(await res.arrayBuffer());
 }
 
 // The threaded module (pthreads) needs SharedArrayBuffer, i.e. a cross-origin isolated page;
@@ -88,15 +109,36 @@ const handlers = {
     return { specs: { seed: M.seedSpec(), improved: M.improvedSpec() }, threads: session.threads(), model: modelInfo() };
   },
 
-  async loadWeightsUrl({ url }) {
-    const res = await fetch(url);
-    if (!res.ok) throw new Error(`cannot fetch ${url}: HTTP ${res.status}`);
-    session.loadWeights(new Uint8Array(await res.arrayBuffer()));
+  // Shipped weights and, with gateUrl, a gate: weights whose "not a digit" vetoes the digits the
+  // model reads. Nothing changes unless every file loads and the gate can veto.
+  async loadWeightsUrl({ url, gateUrl = null }) {
+    const bytes = await fetchBytes(url);
+    let next = null;
+    if (gateUrl) {
+      next = new M.Session();
+      try {
+        next.setThreads(session.threads());
+        next.loadWeights(await fetchBytes(gateUrl));
+        next.requireGate();
+      } catch (e) {
+        next.delete();
+        throw new Error(`The "not a digit" gate ${gateUrl}: ${e.message}`);
+      }
+    }
+    try {
+      session.loadWeights(bytes);
+    } catch (e) {
+      next?.delete();
+      throw e;
+    }
+    setGate(next);
     return modelInfo();
   },
 
+  // Weights from the page (upload, a saved, trained or adapted model): they answer alone.
   loadWeights({ bytes }) {
     session.loadWeights(new Uint8Array(bytes));
+    setGate(null);
     return modelInfo();
   },
 
@@ -117,24 +159,35 @@ const handlers = {
 
   // Canvas pixels -> the 28x28 input, probabilities and (optionally) first-layer activity.
   predictRgba({ rgba, width, height, withView }) {
-    return classify(session.preprocessRgba(new Uint8Array(rgba), width, height), withView);
+    const bytes = new Uint8Array(rgba);
+    return classify(session.preprocessRgba(bytes, width, height), withView,
+      gate ? gate.preprocessRgba(bytes, width, height) : null);
   },
 
   // A photo or scan (RGBA) -> same as predictRgba, plus what core's photo cleaning found.
   predictPhoto({ rgba, width, height, withView }) {
-    const pre = session.preprocessPhoto(new Uint8Array(rgba), width, height);
-    return { ...classify(pre, withView), darkOnLight: pre.darkOnLight };
+    const bytes = new Uint8Array(rgba);
+    const pre = session.preprocessPhoto(bytes, width, height);
+    return { ...classify(pre, withView, gate ? gate.preprocessPhoto(bytes, width, height) : null), darkOnLight: pre.darkOnLight };
   },
 
-  // Mean milliseconds of preprocess + predict of the same drawing, `repeat` times, in this worker.
+  // Mean milliseconds of preprocess + predict of the same drawing, `repeat` times, in this worker
+  // (with a gate, both models: what each drawing costs).
   benchmark({ rgba, width, height, repeat }) {
     const bytes = new Uint8Array(rgba);
     const t0 = performance.now();
-    for (let i = 0; i < repeat; ++i) session.predict(session.preprocessRgba(bytes, width, height).pixels);
+    for (let i = 0; i < repeat; ++i) {
+      session.predict(session.preprocessRgba(bytes, width, height).pixels);
+      if (gate) gate.predict(gate.preprocessRgba(bytes, width, height).pixels);
+    }
     const total = performance.now() - t0;
     const pre = session.preprocessRgba(bytes, width, height);
+    const gatePre = gate ? gate.preprocessRgba(bytes, width, height) : null;
     const t1 = performance.now();
-    for (let i = 0; i < repeat; ++i) session.predict(pre.pixels);
+    for (let i = 0; i < repeat; ++i) {
+      session.predict(pre.pixels);
+      if (gate) gate.predict(gatePre.pixels);
+    }
     return { msPerDigit: total / repeat, msPerPredict: (performance.now() - t1) / repeat };
   },
 

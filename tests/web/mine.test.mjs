@@ -146,3 +146,32 @@ test('corrections are kept, adapting teaches the model a boxy 6, and everything 
   assert.deepEqual(page.errors, []);
   await page.context().close();
 });
+
+test('on "Robust, honest", the adapted model answers alone (the gate would veto the taught style); "Back" brings the gate back', async () => {
+  const page = await openPage(browser, url.replace('?model=robust', '?model=robust-nd'));
+  await page.waitForFunction(() => /^pretrained: robust-nd/.test(document.getElementById('model-source')?.textContent ?? ''));
+  const gateText = await page.textContent('#model-gate');
+  assert.match(gateText, /^a second network vetoes the digit/);
+  const answer = () => page.evaluate(() => document.body.dataset.answer);
+  const readings = [];
+  for (let k = 0; k < 5; ++k) {
+    readings.push(`${await drawAndRead(page, boxySix(k))} (${await answer()})`);
+    await page.keyboard.press('6');
+    await page.waitForFunction((n) => document.querySelectorAll('#mine-grid figure').length === n, k + 1);
+  }
+  console.log(`boxy 6 on robust, honest, before adapting: ${readings.join(', ')}`);
+  await page.click('#mine-adapt');
+  await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.adapt), null, { timeout: 180000 });
+  assert.equal(await page.evaluate(() => document.body.dataset.adapt), 'done', await page.locator('#mine-error').textContent());
+  assert.match(await page.locator('#model-source').textContent(), /adapted: robust-nd \+ your 5 digits/);
+  assert.equal(await page.textContent('#model-gate'), 'never: it answers every drawing with a digit');
+  assert.equal(await drawAndRead(page, boxySix(5)), 6);
+  assert.equal(await answer(), 'digit');
+  // Back: the base with its gate, which vetoes the boxy 6 again.
+  await page.click('#mine-base');
+  await page.waitForFunction(() => /^pretrained: robust-nd/.test(document.getElementById('model-source').textContent));
+  assert.equal(await page.textContent('#model-gate'), gateText);
+  await drawAndRead(page, boxySix(5));
+  assert.equal(await answer(), 'not-a-digit');
+  assert.deepEqual(page.errors, []);
+});

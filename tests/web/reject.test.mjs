@@ -1,13 +1,17 @@
 // "Not a digit?" in the page (issue: an honest answer when a drawing is not a digit), with real
-// mouse events in headless Chromium against the robust model with a "not a digit" output
-// (?model=robust-nd; the default stays the ten-digit robust model, which reads digits better): a letter, a scribble and two digits
-// side by side are answered "Not a digit?" with two best guesses and the bars still shown; ten
-// MNIST test digits traced on the pad are still accepted. Screenshots go to tests/web/artifacts/.
+// mouse events in headless Chromium on "Robust, honest" (?model=robust-nd): the ten-digit robust
+// model reads the digit and the robust model with a "not a digit" output (weights/robust-nd.dcnn)
+// vetoes it (weights/index.json: weights robust, gate robust-nd). A letter, a scribble and two
+// digits side by side are answered "Not a digit?" with two best guesses and the bars still shown,
+// while the robust model alone calls them digits; ten MNIST test digits traced on the pad are
+// still accepted; a gate that cannot veto is refused and the current model stays. Screenshots go
+// to tests/web/artifacts/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startServer } from '../../scripts/serve.mjs';
+import os from 'node:os';
 import { ROOT, artifact, digitStrokes, drawStrokes, launchBrowser, mnistTest, openPage } from './helpers.mjs';
 
 const HONEST_MODEL = path.join(ROOT, 'weights/robust-nd.dcnn');
@@ -64,10 +68,14 @@ const zigzag = [[[0.15, 0.3], [0.8, 0.2], [0.2, 0.5], [0.85, 0.45], [0.15, 0.75]
 const letterA = [[[0.2, 0.9], [0.5, 0.1], [0.8, 0.9]], [[0.32, 0.6], [0.68, 0.6]]];
 const letterK = [[[0.3, 0.1], [0.3, 0.9]], [[0.75, 0.1], [0.32, 0.55], [0.75, 0.9]]];
 
-test('the robust-nd model answers "Not a digit?" for letters, scribbles and two digits, with the bars still shown',
+const modelSettled = (page, source) => page.waitForFunction(
+  (s) => (document.getElementById('model-source')?.textContent ?? '').startsWith(s), source);
+
+test('"Robust, honest" answers "Not a digit?" for letters, scribbles and two digits, with the bars still shown',
   async () => {
     const page = await openPage(browser, url);
-    await page.waitForFunction(() => /robust-nd/.test(document.getElementById('model-source')?.textContent ?? ''));
+    await modelSettled(page, 'pretrained: robust-nd (weights/robust.dcnn, gate weights/robust-nd.dcnn)');
+    assert.match(await page.textContent('#model-gate'), /^a second network vetoes the digit when its “not a digit” is 76% or more$/);
     const cases = [
       ['letter A', letterA, {}],
       ['letter K', letterK, {}],
@@ -86,13 +94,52 @@ test('the robust-nd model answers "Not a digit?" for letters, scribbles and two 
       assert.equal(r.probs.length, 10);  // the ten digits' bars stay visible
       assert.ok(await page.locator('#bars').isVisible());
     }
+    // The same drawings on the robust model alone (the same weights without the gate): each is
+    // some digit. So the gate is what says "not a digit".
+    await page.click('[data-pretrained="robust"]');
+    await modelSettled(page, 'pretrained: robust (weights/robust.dcnn)');
+    assert.equal(await page.textContent('#model-gate'), 'never: it answers every drawing with a digit');
+    for (const [name, strokes] of cases) {
+      const r = await drawAndAnswer(page, strokes ?? fortyTwo(), { margin: 0.1 });
+      console.log(`${name}, robust alone: ${r.title} (${r.detail})`);
+      assert.equal(r.answer, 'digit', `${name} on robust alone: ${r.title}`);
+    }
+    await page.click('[data-pretrained="robust-nd"]');
+    await modelSettled(page, 'pretrained: robust-nd');
+    assert.equal((await drawAndAnswer(page, letterA, { margin: 0.1 })).answer, 'not-a-digit');
     assert.deepEqual(page.errors, []);
   });
 
-test('ten MNIST test digits traced on the pad are still accepted and read right by the robust-nd model',
+test('a gate that cannot veto (ten outputs) is refused with the reason, and the current model stays', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'digit-cnn-gate-'));
+  for (const f of ['robust.dcnn', 'seed.dcnn']) fs.copyFileSync(path.join(ROOT, 'weights', f), path.join(dir, f));
+  fs.writeFileSync(path.join(dir, 'index.json'), JSON.stringify({ models: [
+    { name: 'robust', label: 'Robust' }, { name: 'broken', label: 'Broken gate', weights: 'robust', gate: 'seed' }] }));
+  const other = await startServer({ port: 0, weightsDir: dir });
+  try {
+    const page = await openPage(browser, other.url);
+    await modelSettled(page, 'pretrained: robust (weights/robust.dcnn)');
+    await page.click('[data-pretrained="broken"]');
+    await page.waitForSelector('#model-error:not([hidden])');
+    const error = await page.textContent('#model-error');
+    console.log(`broken gate: ${error}`);
+    assert.match(error, /Could not load the broken weights: the previous model is still active\./);
+    assert.match(error, /gate .*seed\.dcnn: .*cannot be a "not a digit" gate: it has 10 outputs/);
+    assert.equal(await page.textContent('#model-source'), 'pretrained: robust (weights/robust.dcnn)');
+    assert.equal(await page.getAttribute('[data-pretrained="robust"]', 'aria-pressed'), 'true');
+    const r = await drawAndAnswer(page, digitStrokes(mnist.pixels, mnist.labels.indexOf(3) * 784));
+    assert.equal(r.answer, 'digit');
+    assert.deepEqual(page.errors, []);
+  } finally {
+    other.server.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('ten MNIST test digits traced on the pad are still accepted and read right by "Robust, honest"',
   async () => {
     const page = await openPage(browser, url);
-    await page.waitForFunction(() => /robust-nd/.test(document.getElementById('model-source')?.textContent ?? ''));
+    await modelSettled(page, 'pretrained: robust-nd');
     const results = [];
     for (let d = 0; d < 10; ++d) {
       const r = await drawAndAnswer(page, digitStrokes(mnist.pixels, mnist.labels.indexOf(d) * 784));
