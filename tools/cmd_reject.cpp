@@ -137,6 +137,9 @@ void write_negatives(const std::vector<Scored>& sets, const RobustnessSources& s
     for (const auto& p : write_digit_set(all, dir, "negatives-" + half_name(half))) std::cout << "wrote " << p << "\n";
 }
 
+// The last part of a path (a chart's title has room for little more).
+std::string file_name(const std::string& path) { return path.substr(path.find_last_of('/') + 1); }
+
 // Over the threshold on the best digit, or, for a rule with a not-digit gate (the model's own, or
 // the gate model's with --gate), over the gate.
 std::string svg_curve(const std::vector<Scored>& sets, const Rules& rules, const std::string& model) {
@@ -287,7 +290,7 @@ int run_reject(const RejectOptions& o) {
     const double ece_after = cnn::expected_calibration_error(mnist_logits, model.classes(), sets[0].set.labels, rule.temperature);
     if (!o.curve.empty()) {
         ensure_parent_directory(o.curve);
-        cnn::write_file_atomic(o.curve, svg_curve(sets, rules, o.gate.empty() ? o.weights : o.weights + " gated by " + o.gate));
+        cnn::write_file_atomic(o.curve, svg_curve(sets, rules, o.gate.empty() ? o.weights : file_name(o.weights) + " gated by " + file_name(o.gate)));
     }
 
     if (o.json) {
