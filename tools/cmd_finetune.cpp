@@ -1,6 +1,7 @@
 // `digit-cnn finetune`: teaches a model someone's handwriting from a few of their digits (an IDX
 // pair, e.g. "Your digits" downloaded from the page), replaying MNIST training digits so that it
 // does not forget the rest. Writes a new weights file whose metadata records its lineage.
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <iostream>
@@ -12,6 +13,7 @@
 #include "cnn/io/file_io.hpp"
 #include "cnn/io/weights_io.hpp"
 #include "cnn/model/metrics.hpp"
+#include "cnn/model/reject.hpp"
 #include "cnn/training/finetune.hpp"
 #include "commands.hpp"
 #include "finetune_flags.hpp"
@@ -61,7 +63,7 @@ int run_finetune(const FinetuneCliOptions& o) {
     cnn::Dataset mine = load_dataset(o.images, o.labels, model.classes());
     cnn::Dataset replay;
     replay.shape = model.input_shape();
-    if (!o.no_replay) replay = load_replay(o.replay_images, o.replay_labels);
+    if (!o.no_replay) replay = load_replay(o.replay_images, o.replay_labels, model.classes());
     loaded.prepare(mine);
     if (!o.no_replay) loaded.prepare(replay);
     ensure_parent_directory(o.output);
@@ -101,7 +103,9 @@ int run_finetune(const FinetuneCliOptions& o) {
     }
     std::cout << "Base:      " << o.weights << "\n"
               << "Examples:  " << mine.n << " (" << o.images << ")\n"
-              << "Replay:    " << with_commas(std::size_t(replay.n)) << " MNIST training digits\n"
+              << "Replay:    " << with_commas(std::size_t(replay.n)) << " training images ("
+              << with_commas(std::size_t(std::count(replay.labels.begin(), replay.labels.end(), std::uint8_t(cnn::kNotDigitClass))))
+              << " of them \"not a digit\")\n"
               << "Settings:  " << cnn::describe(o.tune) << "\n"
               << format("Read right before: %d / %d, after: %d / %d\n", r.examples_right_before, mine.n,
                         r.examples_right_after, mine.n)

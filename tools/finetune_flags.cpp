@@ -34,8 +34,8 @@ void add_finetune_options(CLI::App* app, cnn::FineTuneOptions& o) {
     app->add_option("--seed", o.seed, "Seed of the batches, augmentation and dropout")->capture_default_str();
 }
 
-cnn::Dataset load_replay(const std::string& images, const std::string& labels) {
-    const cnn::Dataset all = load_dataset(images, labels, 10, cnn::PixelStorage::Bytes);
+cnn::Dataset load_replay(const std::string& images, const std::string& labels, int classes) {
+    const cnn::Dataset all = load_dataset(images, labels, classes, cnn::PixelStorage::Bytes);
     return cnn::split_validation(all, 0.1).first;
 }
 

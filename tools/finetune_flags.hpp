@@ -16,6 +16,6 @@ void add_finetune_options(CLI::App* app, cnn::FineTuneOptions& o);
 
 // The part of MNIST's training file that training sees (its first 90%: the last 10% is the
 // validation split), as bytes, for replay.
-cnn::Dataset load_replay(const std::string& images, const std::string& labels);
+cnn::Dataset load_replay(const std::string& images, const std::string& labels, int classes = 10);
 
 }  // namespace tools

@@ -643,6 +643,13 @@ assert more > 0, "the gate rejected nothing more"' "$alone" <<<"$out" || fail "t
     expect_user_error "its reject rule has no not-digit gate"
     run reject "${args[@]}" --weights "$dir/nd.dcnn" --gate "$dir/nd-cal.dcnn" --calibrate -o "$dir/x.dcnn"
     expect_user_error "calibrate the gate model on its own"
+    # An eleven-output model adapts with "not a digit" among its replay (the negatives), so that it
+    # keeps rejecting them; its rule comes along.
+    run finetune --weights "$dir/nd-cal.dcnn" --images "$data/test-images.idx" --labels "$data/test-labels.idx" \
+        --replay-images "$dir/a/negatives-train-images-idx3-ubyte" --replay-labels "$dir/a/negatives-train-labels-idx1-ubyte" \
+        --test-images "$data/test-images.idx" --test-labels "$data/test-labels.idx" --steps 4 --output "$dir/nd-adapted.dcnn"
+    expect_status 0
+    grep -qF "\"reject\": \"$rule\"" "$dir/nd-adapted.json" || fail "the adapted gate lost its rule"
     ;;
 finetune)
     rm -rf "$work/finetune"
