@@ -78,10 +78,13 @@ function copyWeights(o, dir) {
     fs.copyFileSync(f, path.join(out, `${name}.dcnn`));
     models.push({ name, label: name, note: `your weights · ${Math.round(fs.statSync(f).size / 1024)} KB` });
   }
+  // A shipped entry may read with another file (`weights`) and veto with a gate (`gate`): every
+  // file it names comes along, or the entry is left out.
   for (const m of SHIPPED) {
-    const src = path.join(ROOT, 'weights', `${m.name}.dcnn`);
-    if (!fs.existsSync(src)) continue;
-    fs.copyFileSync(src, path.join(out, `${m.name}.dcnn`));
+    const files = [...new Set([m.weights ?? m.name, m.gate, m.name].filter(Boolean))];
+    const srcs = files.map((f) => path.join(ROOT, 'weights', `${f}.dcnn`));
+    if (!srcs.every((f) => fs.existsSync(f))) continue;
+    files.forEach((f, i) => fs.copyFileSync(srcs[i], path.join(out, `${f}.dcnn`)));
     models.push(m);
   }
   if (!models.length) fail('no weights: weights/*.dcnn are missing and no --weights were given');
@@ -119,12 +122,13 @@ function listFiles(dir, sub = '') {
 // other models are cached when first opened, MNIST never); its version is a hash of every file
 // but MNIST, so that any change makes a new cache.
 function stampServiceWorker(dir, firstModel) {
+  const first = new Set([firstModel.weights ?? firstModel.name, firstModel.gate].filter(Boolean).map((f) => `weights/${f}.dcnn`));
   const swFile = path.join(dir, 'sw.js');
   const all = listFiles(dir).filter((f) => f !== 'sw.js' && !f.startsWith('data/')).sort();
   const h = crypto.createHash('sha256');
   for (const f of all) h.update(f).update('\0').update(fs.readFileSync(path.join(dir, f)));
   const version = h.digest('hex').slice(0, 16);
-  const files = all.filter((f) => !f.endsWith('.dcnn') || f === `weights/${firstModel}.dcnn`);
+  const files = all.filter((f) => !f.endsWith('.dcnn') || first.has(f));
   const marker = /^self\.SITE = .*$/m;
   const text = fs.readFileSync(swFile, 'utf8');
   if (!marker.test(text)) fail('web/sw.js has no "self.SITE = ..." line to stamp');
@@ -145,7 +149,7 @@ function main() {
   for (const f of wasm) fs.copyFileSync(f, path.join(dir, 'generated', path.basename(f)));
   const models = copyWeights(o, dir);
   const mnist = o.mnist ? copyMnist(o, dir) : [];
-  const { version, files } = stampServiceWorker(dir, models[0].name);
+  const { version, files } = stampServiceWorker(dir, models[0]);
   const size = (list) => list.reduce((a, f) => a + fs.statSync(path.join(dir, f)).size, 0);
   console.log(`site: ${dir} (build ${version})`);
   console.log(`site: models ${models.map((m) => m.name).join(', ')} (the page opens with ${models[0].name})`);

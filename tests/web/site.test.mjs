@@ -330,6 +330,10 @@ test('site: after one visit the page works with no network (the server is gone)'
   await page.waitForFunction(() => document.getElementById('model-source').textContent.startsWith('pretrained: robust'));
   await page.waitForFunction(async () => Boolean(await caches.match('weights/robust.dcnn')));
   assert.equal(await page.evaluate(async () => Boolean(await caches.match('weights/seed.dcnn'))), false, 'unopened models are not cached');
+  // "Robust, honest" takes two files (robust reads, robust-nd vetoes): both are in the site.
+  await page.click('[data-pretrained="robust-nd"]');
+  await page.waitForFunction(() => document.getElementById('model-source').textContent.startsWith('pretrained: robust-nd'));
+  await page.waitForFunction(async () => Boolean(await caches.match('weights/robust-nd.dcnn')));
   server.close();
   await new Promise((r) => server.proc.on('exit', r));
   await assert.rejects(headers(server.url), 'the server is down');
@@ -346,6 +350,11 @@ test('site: after one visit the page works with no network (the server is gone)'
   await page.waitForFunction(() => document.getElementById('model-source').textContent.startsWith('pretrained: robust'));
   assert.equal(await settledPrediction(page), 7);
   console.log(`offline: the tiny model read a 7 as ${seven}, the robust model as 7`);
+  await page.click('[data-pretrained="robust-nd"]');
+  await page.waitForFunction(() => document.getElementById('model-source').textContent.startsWith('pretrained: robust-nd'));
+  assert.equal(await settledPrediction(page), 7);
+  assert.equal(await page.evaluate(() => document.body.dataset.answer), 'digit');
+  assert.match(await page.textContent('#model-gate'), /^a second network vetoes the digit/);
   await page.screenshot({ path: artifact('site-offline.png') });
   assert.deepEqual(page.errors, []);
   await page.context().close();
