@@ -5,9 +5,10 @@
 // improved model (the `infer`, `inferNoise` and `inferImproved` calls of bench/web/ours-worker.js).
 // Rounds alternate the order of the builds. For judging a change to the kernels before and after,
 // and (--model NAME, repeatable) for comparing shipped models: weights/NAME.dcnn is timed the same
-// way (the `inferShipped` call), in the same pages as the rest.
+// way (the `inferShipped` call), in the same pages as the rest; --pair READER,GATE times a reader
+// with a "not a digit" gate (both networks and the gated decision per digit, `inferGated`).
 //
-//   node bench/ab-browser.mjs [--rounds 3] [--calls 1000] [--model NAME]... DIR...
+//   node bench/ab-browser.mjs [--rounds 3] [--calls 1000] [--model NAME]... [--pair R,G]... DIR...
 //
 // e.g. DIR = a worktree's build/wasm/wasm and this tree's. Prints the median of the round medians.
 import path from 'node:path';
@@ -17,16 +18,17 @@ import { startBenchServer } from './web/serve-bench.mjs';
 const MEASURES = [['infer', 'digits'], ['inferNoise', 'random pixels'], ['inferImproved', 'improved model']];
 
 function parseArgs(argv) {
-  const o = { rounds: 3, calls: 1000, dirs: [], models: [] };
+  const o = { rounds: 3, calls: 1000, dirs: [], models: [], pairs: [] };
   for (let i = 0; i < argv.length; ++i) {
     if (argv[i] === '--rounds') o.rounds = Number(argv[++i]);
     else if (argv[i] === '--calls') o.calls = Number(argv[++i]);
     else if (argv[i] === '--model') o.models.push(argv[++i]);
+    else if (argv[i] === '--pair') o.pairs.push(argv[++i].split(','));
     else if (argv[i].startsWith('--')) throw new Error(`unknown option ${argv[i]}`);
     else o.dirs.push(path.resolve(argv[i]));
   }
-  if (!o.dirs.length || !(o.rounds >= 1) || !(o.calls >= 1)) {
-    throw new Error('usage: node bench/ab-browser.mjs [--rounds N] [--calls N] [--model NAME]... DIR...');
+  if (!o.dirs.length || !(o.rounds >= 1) || !(o.calls >= 1) || o.pairs.some((p) => p.length !== 2)) {
+    throw new Error('usage: node bench/ab-browser.mjs [--rounds N] [--calls N] [--model NAME]... [--pair READER,GATE]... DIR...');
   }
   return o;
 }
@@ -59,7 +61,8 @@ async function measure(browser, url, calls, measures) {
 const opts = parseArgs(process.argv.slice(2));
 // [key, worker call, its arguments, label]
 const measures = [...MEASURES.map(([op, label]) => [op, op, {}, label]),
-  ...opts.models.map((m) => [`model:${m}`, 'inferShipped', { file: `${m}.dcnn` }, `weights/${m}.dcnn`])];
+  ...opts.models.map((m) => [`model:${m}`, 'inferShipped', { file: `${m}.dcnn` }, `weights/${m}.dcnn`]),
+  ...opts.pairs.map(([r, g]) => [`pair:${r}+${g}`, 'inferGated', { file: `${r}.dcnn`, gate: `${g}.dcnn` }, `${r} gated by ${g}`])];
 const builds = [];
 for (const dir of opts.dirs) builds.push({ dir, ...(await startBenchServer({ wasmDirs: [dir] })), runs: [] });
 const browser = await launchChromium();

@@ -142,6 +142,26 @@ serve({
     return timeShipped(file, null, { warmup, calls });
   },
 
+  // Batch-1 latency of a reader with a "not a digit" gate (weights/<file> and weights/<gate>): both
+  // predict, then the gated decision, as the page's "Robust, honest" does for each drawing.
+  async inferGated({ file, gate, warmup, calls }) {
+    const s = new M.Session(), g = new M.Session();
+    try {
+      for (const [session, f] of [[s, file], [g, gate]])
+        if (!(await loadShipped(session, f)).startsWith('weights/')) throw new Error(`weights/${f} not found`);
+      g.requireGate();
+      let i = 0;
+      const call = () => {
+        const d = digits[i++ % DIGITS];
+        return s.decideGated(s.predict(d), g, g.predict(d));
+      };
+      return { ...(await timeEach(call, { warmup, calls })), params: s.paramCount() + g.paramCount() };
+    } finally {
+      s.delete();
+      g.delete();
+    }
+  },
+
   // Batch-1 latency of the improved model (batch norm, three conv blocks), with its shipped weights
   // (initial weights if weights/improved.dcnn is missing).
   async inferImproved({ warmup, calls }) {
