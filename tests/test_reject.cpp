@@ -268,8 +268,10 @@ TEST_CASE("require_gate_model takes only a calibrated eleven-output model") {
     eleven.set_metadata(R"({"reject": "temperature 1 threshold 0 not-digit 0.8"})");
     CHECK_NOTHROW(require_gate_model(eleven));
     std::vector<float> p(10, 0.1f), g(11, 1.0f / 11);
-    CHECK_THROWS_WITH(ten.decide(p.data(), 10, ten, g.data()), Catch::Contains("it has 10 outputs"));
-    const Answer a = ten.decide(p.data(), 10, eleven, g.data());
+    CHECK_THROWS_WITH(ten.decide(p.data(), 10, ten, g.data(), 11), Catch::Contains("it has 10 outputs"));
+    CHECK_THROWS_WITH(ten.decide(p.data(), 10, eleven, g.data(), 10),
+                      Catch::Contains("expected 11 gate probabilities, got 10"));
+    const Answer a = ten.decide(p.data(), 10, eleven, g.data(), 11);
     CHECK(a.is_digit);  // 1/11 "not a digit" is below the gate of 0.8
     CHECK(a.not_digit_p == Approx(1.0f / 11));
 }
@@ -293,7 +295,7 @@ TEST_CASE("the shipped robust model gated by robust-nd keeps MNIST digits and re
         const std::vector<float> px = image(held, i);
         reader.model().predict(px.data(), 1, p.data());
         gate.model().predict(px.data(), 1, q.data());
-        const Answer a = reader.decide(p.data(), 10, gate, q.data());
+        const Answer a = reader.decide(p.data(), 10, gate, q.data(), 11);
         right += a.is_digit && a.best == held.labels[std::size_t(i)];
         own += a.best == reader.decide(p.data(), 10).best;  // the reader chooses the digit
     }
@@ -319,7 +321,7 @@ TEST_CASE("the shipped robust model gated by robust-nd keeps MNIST digits and re
         REQUIRE_FALSE(in.empty);
         reader.model().predict(in.pixels.data(), 1, p.data());
         gate.model().predict(in.pixels.data(), 1, q.data());
-        rejected += !reader.decide(p.data(), 10, gate, q.data()).is_digit;
+        rejected += !reader.decide(p.data(), 10, gate, q.data(), 11).is_digit;
         rejected_alone += !reader.decide(p.data(), 10).is_digit;
     }
     INFO("pairs rejected: " << rejected << " of " << pairs << " gated, " << rejected_alone << " alone");

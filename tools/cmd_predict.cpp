@@ -123,7 +123,7 @@ int predict_files(cnn::LoadedModel& loaded, cnn::LoadedModel* gate, const Predic
         if (gate) gate->model().predict(gate->prepare(in).pixels.data(), 1, gate_probs.data());
         in = loaded.prepare(std::move(in));
         model.predict(in.pixels.data(), 1, probs.data());
-        const cnn::Answer a = gate ? loaded.decide(probs.data(), k, *gate, gate_probs.data())
+        const cnn::Answer a = gate ? loaded.decide(probs.data(), k, *gate, gate_probs.data(), int(gate_probs.size()))
                                    : answer_for(probs.data(), k, loaded.rule());
         const std::string not_digit_json =
             gate || k == 11 ? format(", \"not_digit_p\": %.9g", double(a.not_digit_p)) : std::string();

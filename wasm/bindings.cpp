@@ -190,10 +190,7 @@ public:
     val decideGated(const val& probs, const Session& gate, const val& gateProbs) const {
         return guarded([&] {
             const auto p = from_js<float>(probs), q = from_js<float>(gateProbs);
-            if (int(q.size()) != gate.wb_.model().model().classes())
-                throw cnn::Error("decideGated: expected " + std::to_string(gate.wb_.model().model().classes()) +
-                                 " gate probabilities, got " + std::to_string(q.size()));
-            return answer_js(wb_.model().decide(p.data(), int(p.size()), gate.wb_.model(), q.data()));
+            return answer_js(wb_.model().decide(p.data(), int(p.size()), gate.wb_.model(), q.data(), int(q.size())));
         });
     }
     // Throws core's message unless this session's model can veto another's digits: eleven outputs

@@ -51,10 +51,12 @@ Answer LoadedModel::decide(const float* probabilities, int outputs) const {
 }
 
 Answer LoadedModel::decide(const float* probabilities, int outputs, const LoadedModel& gate,
-                           const float* gate_probabilities) const {
+                           const float* gate_probabilities, int gate_outputs) const {
     require_gate_model(gate);
-    return apply_gate_probabilities(decide(probabilities, outputs), gate_probabilities, gate.model_.classes(),
-                                    gate.rule_);
+    if (gate_outputs != gate.model_.classes())
+        throw Error("decide: expected " + std::to_string(gate.model_.classes()) + " gate probabilities, got " +
+                    std::to_string(gate_outputs));
+    return apply_gate_probabilities(decide(probabilities, outputs), gate_probabilities, gate_outputs, gate.rule_);
 }
 
 LoadedModel decode_loaded_model(const std::uint8_t* data, std::size_t size) {

@@ -48,9 +48,10 @@ public:
     // The decision for one image's probabilities (Model::predict's output) under the rule.
     Answer decide(const float* probabilities, int outputs) const;
     // The same, then vetoed by a gate model (require_gate_model) from its own probabilities for the
-    // same drawing, each model having read the drawing prepared its own way (apply_gate).
-    Answer decide(const float* probabilities, int outputs, const LoadedModel& gate,
-                  const float* gate_probabilities) const;
+    // same drawing (gate_outputs of them), each model having read the drawing prepared its own way
+    // (apply_gate). Throws Error for a row of the wrong length, as decide() does.
+    Answer decide(const float* probabilities, int outputs, const LoadedModel& gate, const float* gate_probabilities,
+                  int gate_outputs) const;
 
 private:
     Model model_;
