@@ -74,6 +74,13 @@ function gateInfo() {
   return { ...gate.requireGate(), params: gate.paramCount(), spec: gate.spec() };
 }
 
+// The drawing as the gate's model takes it: the model's own input when both take the same input
+// steps (the drawing's preprocessing is most of a prediction's time), else preprocessed again.
+function gateInput(pre, again) {
+  if (!gate) return null;
+  return gate.inputPreprocessing() === session.inputPreprocessing() ? pre : again(gate);
+}
+
 function setGate(next) {
   gate?.delete();
   gate = next;
@@ -160,15 +167,15 @@ const handlers = {
   // Canvas pixels -> the 28x28 input, probabilities and (optionally) first-layer activity.
   predictRgba({ rgba, width, height, withView }) {
     const bytes = new Uint8Array(rgba);
-    return classify(session.preprocessRgba(bytes, width, height), withView,
-      gate ? gate.preprocessRgba(bytes, width, height) : null);
+    const pre = session.preprocessRgba(bytes, width, height);
+    return classify(pre, withView, gateInput(pre, (s) => s.preprocessRgba(bytes, width, height)));
   },
 
   // A photo or scan (RGBA) -> same as predictRgba, plus what core's photo cleaning found.
   predictPhoto({ rgba, width, height, withView }) {
     const bytes = new Uint8Array(rgba);
     const pre = session.preprocessPhoto(bytes, width, height);
-    return { ...classify(pre, withView, gate ? gate.preprocessPhoto(bytes, width, height) : null), darkOnLight: pre.darkOnLight };
+    return { ...classify(pre, withView, gateInput(pre, (s) => s.preprocessPhoto(bytes, width, height))), darkOnLight: pre.darkOnLight };
   },
 
   // Mean milliseconds of preprocess + predict of the same drawing, `repeat` times, in this worker
@@ -177,12 +184,13 @@ const handlers = {
     const bytes = new Uint8Array(rgba);
     const t0 = performance.now();
     for (let i = 0; i < repeat; ++i) {
-      session.predict(session.preprocessRgba(bytes, width, height).pixels);
-      if (gate) gate.predict(gate.preprocessRgba(bytes, width, height).pixels);
+      const pre = session.preprocessRgba(bytes, width, height);
+      session.predict(pre.pixels);
+      if (gate) gate.predict(gateInput(pre, (s) => s.preprocessRgba(bytes, width, height)).pixels);
     }
     const total = performance.now() - t0;
     const pre = session.preprocessRgba(bytes, width, height);
-    const gatePre = gate ? gate.preprocessRgba(bytes, width, height) : null;
+    const gatePre = gateInput(pre, (s) => s.preprocessRgba(bytes, width, height));
     const t1 = performance.now();
     for (let i = 0; i < repeat; ++i) {
       session.predict(pre.pixels);
