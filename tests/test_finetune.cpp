@@ -107,6 +107,60 @@ TEST_CASE("fine-tuning on five corrections teaches a misread style and replay ke
     CHECK(bars_alone < bars_after - 0.2);
 }
 
+namespace {
+
+// The samples of `d` whose label is (keep) or is not (!keep) `label`.
+Dataset with_label(const Dataset& d, int label, bool keep) {
+    Dataset out;
+    out.shape = d.shape;
+    out.classes = d.classes;
+    const std::size_t size = d.shape.size();
+    for (int i = 0; i < d.n; ++i)
+        if ((d.labels[std::size_t(i)] == label) == keep) {
+            out.images.insert(out.images.end(), d.images.begin() + std::ptrdiff_t(i * size),
+                              d.images.begin() + std::ptrdiff_t((i + 1) * size));
+            out.labels.push_back(d.labels[std::size_t(i)]);
+            ++out.n;
+        }
+    return out;
+}
+
+}  // namespace
+
+// The page's "not a digit" gate: replay holds digits only, so a class that is in no replayed batch
+// (here class 3 plays "not a digit") is forgotten unless a second pool puts it in every batch.
+TEST_CASE("negatives at a fixed share of each batch keep a class the replay lacks") {
+    Model& base = base_model();
+    const Dataset bars = cnn_test::synthetic_bars(1200, 4, 21);
+    const Dataset replay = with_label(bars, 3, false), negatives = with_label(bars, 3, true);
+    const Dataset held = cnn_test::synthetic_bars(800, 4, 22);
+    const Dataset held_negatives = with_label(held, 3, true), held_digits = with_label(held, 3, false);
+    REQUIRE(negatives.n > 200);
+    REQUIRE(held_negatives.n > 150);
+    const int label = least_read_class(base) == 3 ? 0 : least_read_class(base);
+    const Dataset mine = squares(5, 11, label), others = squares(200, 12, label);
+    const double kept_before = evaluate(base, held_negatives).accuracy;
+    REQUIRE(kept_before > 0.95);
+
+    FineTuneOptions o;
+    o.examples_per_batch = 8;
+    o.blend = 1.0f;
+    Model without = copy_of(base);
+    fine_tune(without, mine, replay, o);
+    o.negatives_per_batch = 8;
+    Model with = copy_of(base);
+    const FineTuneResult r = fine_tune(with, mine, replay, negatives, o);
+    CHECK(r.examples_right_after == 5);
+    const double kept_without = evaluate(without, held_negatives).accuracy;
+    const double kept_with = evaluate(with, held_negatives).accuracy;
+    INFO("class 3 read right: " << kept_before << " before, " << kept_without << " after without negatives, "
+                                << kept_with << " with");
+    CHECK(kept_with > 0.9);
+    CHECK(kept_without < kept_with - 0.2);
+    CHECK(evaluate(with, others).accuracy > 0.9);
+    CHECK(evaluate(with, held_digits).accuracy > evaluate(base, held_digits).accuracy - 0.05);
+}
+
 TEST_CASE("replay distillation keeps the base model's answers on the replayed digits closer") {
     Model& base = base_model();
     const int label = least_read_class(base);
@@ -288,6 +342,14 @@ TEST_CASE("fine-tuning refuses what it cannot learn from") {
     CHECK_THROWS_WITH(fine_tune(m, squares(3, 1, 7), replay, o), Catch::Contains("label 7"));
     o.examples_per_batch = 40;
     CHECK_THROWS_WITH(fine_tune(m, squares(3, 1, 1), replay, o), Catch::Contains("examples per batch"));
+    o = FineTuneOptions{};
+    o.negatives_per_batch = 29;  // 4 examples + 29 > 32
+    CHECK_THROWS_WITH(fine_tune(m, squares(3, 1, 1), replay, replay, o), Catch::Contains("negatives per batch must be 0..28"));
+    o.negatives_per_batch = 4;
+    CHECK_THROWS_WITH(fine_tune(m, squares(3, 1, 1), replay, o), Catch::Contains("asks for 4 negatives per batch but was given none"));
+    CHECK_THROWS_WITH(fine_tune(m, squares(3, 1, 1), replay, squares(3, 1, 7), o), Catch::Contains("the negatives: label 7"));
+    o.negatives_per_batch = 0;
+    CHECK_THROWS_WITH(fine_tune(m, squares(3, 1, 1), replay, replay, o), Catch::Contains("asks for none per batch"));
     o = FineTuneOptions{};
     o.learning_rate = std::nanf("");
     CHECK_THROWS_WITH(fine_tune(m, squares(3, 1, 1), replay, o), Catch::Contains("learning rate"));

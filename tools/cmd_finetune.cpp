@@ -30,6 +30,7 @@ struct FinetuneCliOptions {
     std::string replay_labels = kTrainLabels;
     std::string test_images = kTestImages;
     std::string test_labels = kTestLabels;
+    std::string negative_images, negative_labels;  // a second replay pool, e.g. "not a digit" drawings
     bool no_replay = false;
     bool json = false;
     int threads = 2;
@@ -64,12 +65,17 @@ int run_finetune(const FinetuneCliOptions& o) {
     cnn::Dataset replay;
     replay.shape = model.input_shape();
     if (!o.no_replay) replay = load_replay(o.replay_images, o.replay_labels, model.classes());
+    cnn::Dataset negatives;
+    negatives.shape = model.input_shape();
+    if (!o.negative_images.empty())
+        negatives = load_dataset(o.negative_images, o.negative_labels, model.classes(), cnn::PixelStorage::Bytes);
     loaded.prepare(mine);
     if (!o.no_replay) loaded.prepare(replay);
+    if (negatives.n > 0) loaded.prepare(negatives);
     ensure_parent_directory(o.output);
 
     cnn::ThreadPool pool(o.threads);
-    const cnn::FineTuneResult r = cnn::fine_tune(model, mine, replay, o.tune, &pool);
+    const cnn::FineTuneResult r = cnn::fine_tune(model, mine, replay, negatives, o.tune, &pool);
     nlohmann::json meta = with_lineage(metadata, o.weights, mine.n, o.tune);
     // The base's test figures are not the adapted model's: measured again, or dropped.
     meta.erase("test_accuracy");
@@ -90,6 +96,7 @@ int run_finetune(const FinetuneCliOptions& o) {
                                     {"output", o.output},
                                     {"examples", mine.n},
                                     {"replay", replay.n},
+                                    {"negatives", negatives.n},
                                     {"settings", cnn::describe(o.tune)},
                                     {"examples_right_before", r.examples_right_before},
                                     {"examples_right_after", r.examples_right_after},
@@ -106,6 +113,9 @@ int run_finetune(const FinetuneCliOptions& o) {
               << "Replay:    " << with_commas(std::size_t(replay.n)) << " training images ("
               << with_commas(std::size_t(std::count(replay.labels.begin(), replay.labels.end(), std::uint8_t(cnn::kNotDigitClass))))
               << " of them \"not a digit\")\n"
+              << (negatives.n > 0 ? "Negatives: " + with_commas(std::size_t(negatives.n)) + " (" + o.negative_images + "), " +
+                                        std::to_string(o.tune.negatives_per_batch) + " in every batch\n"
+                                  : std::string())
               << "Settings:  " << cnn::describe(o.tune) << "\n"
               << format("Read right before: %d / %d, after: %d / %d\n", r.examples_right_before, mine.n,
                         r.examples_right_after, mine.n)
@@ -131,6 +141,13 @@ Command add_finetune_command(CLI::App& app) {
     auto* rl = cmd->add_option("--replay-labels", o->replay_labels, "Their labels")->capture_default_str();
     cmd->add_option("--test-images", o->test_images, "MNIST test images, read after adapting (skipped if absent)")->capture_default_str();
     cmd->add_option("--test-labels", o->test_labels, "Their labels")->capture_default_str();
+    auto* ni = cmd->add_option("--negative-images", o->negative_images,
+                               "A second replay pool drawn at a fixed share of each batch (--negatives-per-batch), e.g. "
+                               "drawings that are not a digit (label 10) so that a model with an eleventh output keeps "
+                               "rejecting them ('digit-cnn reject --write' makes them)");
+    auto* nl = cmd->add_option("--negative-labels", o->negative_labels, "Their labels");
+    ni->needs(nl);
+    nl->needs(ni);
     cmd->add_flag("--no-replay", o->no_replay, "Train on your examples alone (the model forgets more)")->excludes(ri)->excludes(rl);
     add_finetune_options(cmd, o->tune);
     cmd->add_flag("--json", o->json, "Machine-readable output");

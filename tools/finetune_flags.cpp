@@ -11,6 +11,11 @@ void add_finetune_options(CLI::App* app, cnn::FineTuneOptions& o) {
                     "How many of each batch are your examples (augmented); the rest are replayed MNIST digits")
         ->check(CLI::Range(1, 4096))
         ->capture_default_str();
+    app->add_option("--negatives-per-batch", o.negatives_per_batch,
+                    "How many of each batch come from the negatives (--negative-images): drawings that are not a "
+                    "digit, for a model with an eleventh output")
+        ->check(CLI::Range(0, 4096))
+        ->capture_default_str();
     app->add_option("--lr", o.learning_rate, "Adam learning rate (cosine decay to 0 over the steps)")->capture_default_str();
     app->add_flag("--no-augment{false}", o.augment_enabled, "Use your examples as they are, undistorted");
     app->add_flag("--batch-statistics{false}", o.frozen_statistics,

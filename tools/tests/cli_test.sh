@@ -650,6 +650,23 @@ assert more > 0, "the gate rejected nothing more"' "$alone" <<<"$out" || fail "t
         --test-images "$data/test-images.idx" --test-labels "$data/test-labels.idx" --steps 4 --output "$dir/nd-adapted.dcnn"
     expect_status 0
     grep -qF "\"reject\": \"$rule\"" "$dir/nd-adapted.json" || fail "the adapted gate lost its rule"
+    # Or with MNIST as replay and the negatives as a second pool at a fixed share of each batch.
+    negs=(--negative-images "$dir/a/negatives-train-images-idx3-ubyte" --negative-labels "$dir/a/negatives-train-labels-idx1-ubyte")
+    pool=(--weights "$dir/nd-cal.dcnn" --images "$data/test-images.idx" --labels "$data/test-labels.idx"
+          --replay-images "$data/train-images.idx" --replay-labels "$data/train-labels.idx" --steps 4)
+    run finetune "${pool[@]}" "${negs[@]}" --negatives-per-batch 8 --output "$dir/nd-pool.dcnn"
+    expect_status 0
+    expect_out "Negatives: $(printf "%'d" "$(count "$dir/a/negatives-train-labels-idx1-ubyte")") ($dir/a/negatives-train-images-idx3-ubyte), 8 in every batch"
+    grep -qF '"settings": "steps 4, batch 32 (4 examples, 8 negatives)' "$dir/nd-pool.json" || fail "the lineage lacks the negatives"
+    run finetune "${pool[@]}" "${negs[@]}" --output "$dir/x.dcnn"
+    expect_user_error "asks for none per batch"
+    run finetune "${pool[@]}" --negatives-per-batch 8 --output "$dir/x.dcnn"
+    expect_user_error "asks for 8 negatives per batch but was given none"
+    run finetune "${pool[@]}" "${negs[@]}" --negatives-per-batch 30 --output "$dir/x.dcnn"
+    expect_user_error "negatives per batch must be 0..28"
+    run finetune "${pool[@]/$dir\/nd-cal.dcnn/$model}" "${negs[@]}" --negatives-per-batch 8 --output "$dir/x.dcnn"
+    expect_user_error "is out of range for 10 classes"
+    [ ! -e "$dir/x.dcnn" ] || fail "a refused run wrote a model"
     ;;
 finetune)
     rm -rf "$work/finetune"

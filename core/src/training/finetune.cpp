@@ -102,6 +102,9 @@ void validate(const FineTuneOptions& o) {
     if (o.examples_per_batch < 1 || o.examples_per_batch > o.batch_size)
         throw Error("examples per batch must be 1..batch size (" + std::to_string(o.batch_size) + "), not " +
                     std::to_string(o.examples_per_batch));
+    if (o.negatives_per_batch < 0 || o.examples_per_batch + o.negatives_per_batch > o.batch_size)
+        throw Error("negatives per batch must be 0.." + std::to_string(o.batch_size - o.examples_per_batch) +
+                    " (the batch size less the examples per batch), not " + std::to_string(o.negatives_per_batch));
     if (!(o.learning_rate > 0.0f && o.learning_rate <= 1.0f))
         throw Error("fine-tuning learning rate must be in (0, 1], not " + float_text(o.learning_rate));
     if (!(o.replay_distill >= 0.0f && o.replay_distill <= 1.0f))
@@ -113,7 +116,9 @@ void validate(const FineTuneOptions& o) {
 
 std::string describe(const FineTuneOptions& o) {
     return "steps " + std::to_string(o.steps) + ", batch " + std::to_string(o.batch_size) + " (" +
-           std::to_string(o.examples_per_batch) + " examples), lr " + float_text(o.learning_rate) +
+           std::to_string(o.examples_per_batch) + " examples" +
+           (o.negatives_per_batch > 0 ? ", " + std::to_string(o.negatives_per_batch) + " negatives" : std::string()) +
+           "), lr " + float_text(o.learning_rate) +
            ", augment " + (o.augment_enabled ? describe(o.augment) : std::string("off")) + ", " +
            (o.frozen_statistics ? "normalised with the base statistics"
                                 : o.keep_statistics ? "statistics kept" : "statistics updated") +
@@ -126,10 +131,22 @@ std::string describe(const FineTuneOptions& o) {
 
 FineTuneResult fine_tune(Model& model, const Dataset& examples, const Dataset& replay,
                          const FineTuneOptions& o, ThreadPool* pool, const FineTuneProgress& progress) {
+    return fine_tune(model, examples, replay, Dataset{}, o, pool, progress);
+}
+
+FineTuneResult fine_tune(Model& model, const Dataset& examples, const Dataset& replay, const Dataset& negatives,
+                         const FineTuneOptions& o, ThreadPool* pool, const FineTuneProgress& progress) {
     validate(o);
     if (examples.n == 0) throw Error("fine-tuning needs at least one example");
+    if (o.negatives_per_batch > 0 && negatives.n == 0)
+        throw Error("fine-tuning asks for " + std::to_string(o.negatives_per_batch) +
+                    " negatives per batch but was given none");
+    if (o.negatives_per_batch == 0 && negatives.n > 0)
+        throw Error("fine-tuning was given " + std::to_string(negatives.n) +
+                    " negatives but asks for none per batch (set negatives per batch)");
     check_data(model, examples, "the examples");
     check_data(model, replay, "the replay digits");
+    check_data(model, negatives, "the negatives");
     const double start = now_seconds();
     const std::vector<float> statistics = saved_statistics(model);
     const std::vector<float> start_values = o.blend < 1.0f ? model.get_values() : std::vector<float>{};
@@ -137,9 +154,11 @@ FineTuneResult fine_tune(Model& model, const Dataset& examples, const Dataset& r
     const std::size_t head = o.head_only ? head_start(model) : 0;
     result.examples_right_before = count_right(model, examples, pool);
 
-    // The user's share of a batch; the whole batch when there is nothing to replay.
-    const int mine = replay.n > 0 ? o.examples_per_batch : o.batch_size;
-    const int theirs = o.batch_size - mine;
+    // The user's share of a batch (all but the negatives' when there is nothing to replay), the
+    // negatives' and the replay's.
+    const int negs = o.negatives_per_batch;
+    const int mine = replay.n > 0 ? o.examples_per_batch : o.batch_size - negs;
+    const int theirs = o.batch_size - mine - negs;
     Rng rng(o.seed);
     auto optimizer = make_optimizer("adam", o.learning_rate);
     LrSchedule schedule;
@@ -156,7 +175,7 @@ FineTuneResult fine_tune(Model& model, const Dataset& examples, const Dataset& r
     ctx.pool = pool;
     ctx.frozen_statistics = o.frozen_statistics;
     // The base model as it was, for the replayed digits' soft targets.
-    const bool distill = o.replay_distill > 0.0f && theirs > 0;
+    const bool distill = o.replay_distill > 0.0f && theirs + negs > 0;
     Model base;
     if (distill) {
         base = Model::from_spec(model.spec());
@@ -184,6 +203,11 @@ FineTuneResult fine_tune(Model& model, const Dataset& examples, const Dataset& r
         for (int i = 0; i < theirs; ++i) {
             replay.copy_images(picks[i], 1, x.sample(mine + i));
             y[mine + i] = replay.labels[picks[i]];
+        }
+        for (int i = mine + theirs; i < o.batch_size; ++i) {
+            const int pick = int(rng.below(std::uint64_t(negatives.n)));
+            negatives.copy_images(pick, 1, x.sample(i));
+            y[std::size_t(i)] = negatives.labels[std::size_t(pick)];
         }
         optimizer->set_learning_rate(scheduled_learning_rate(schedule, o.learning_rate, (step + 0.5) / o.steps, 1));
         if (distill) {

@@ -110,11 +110,13 @@ RunSettings run_settings_from_json(const std::string& text) {
 
 FineTuneOptions fine_tune_options_from_json(const std::string& text) {
     const Fields f(text, "adapting options",
-                   {"steps", "batchSize", "examplesPerBatch", "learningRate", "augment", "blend", "seed"});
+                   {"steps", "batchSize", "examplesPerBatch", "negativesPerBatch", "learningRate", "augment", "blend",
+                    "seed"});
     FineTuneOptions o;
     o.steps = f.small_integer("steps", o.steps);
     o.batch_size = f.small_integer("batchSize", o.batch_size);
     o.examples_per_batch = f.small_integer("examplesPerBatch", o.examples_per_batch);
+    o.negatives_per_batch = f.small_integer("negativesPerBatch", o.negatives_per_batch);
     o.learning_rate = float(f.number("learningRate", o.learning_rate));
     o.augment_enabled = f.flag("augment", o.augment_enabled);
     o.blend = float(f.number("blend", o.blend));

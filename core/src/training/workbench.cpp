@@ -39,6 +39,8 @@ void Workbench::set_data(Dataset train, Dataset test) {
     data_ = std::move(d);
 }
 
+void Workbench::set_negatives(Dataset negatives) { negatives_ = std::move(negatives); }
+
 const Dataset& Workbench::data(const std::string& which) const {
     if (which != "train" && which != "test") throw Error("no data set named '" + which + "'");
     if (!data_) throw Error("no MNIST data loaded");
@@ -100,9 +102,12 @@ Evaluation Workbench::evaluate_test() {
 FineTuneResult Workbench::fine_tune(const Dataset& mine, const FineTuneOptions& options,
                                     const FineTuneProgress& progress) {
     if (running()) throw Error("a training run is in progress: adapt the model after it ends");
-    Dataset scratch;
-    return cnn::fine_tune(model_.model(), mine, model_.prepared(data("train"), scratch), options, pool_.get(),
-                          progress);
+    Dataset scratch, negatives_scratch;
+    const Dataset none;
+    const Dataset& negatives =
+        options.negatives_per_batch > 0 ? model_.prepared(negatives_, negatives_scratch) : none;
+    return cnn::fine_tune(model_.model(), mine, model_.prepared(data("train"), scratch), negatives, options,
+                          pool_.get(), progress);
 }
 
 }  // namespace cnn

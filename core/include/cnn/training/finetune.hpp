@@ -17,6 +17,10 @@ struct FineTuneOptions {
     int steps = 120;             // optimizer steps, one batch each
     int batch_size = 32;
     int examples_per_batch = 4;  // of each batch, the user's examples (augmented); the rest replay
+    // Of each batch, drawn from the second replay pool (`negatives`, e.g. drawings that are not a
+    // digit, label 10, for a model with an eleventh output): a fixed share, so that what the model
+    // must keep rejecting is in every batch whatever the pools' sizes. 0: no second pool.
+    int negatives_per_batch = 0;
     float learning_rate = 2e-3f; // Adam, fresh moments, cosine decay to zero over the steps
     bool augment_enabled = true;  // distort the user's examples afresh in every batch
     AugmentOptions augment{8.0f, 0.1f, 0.15f, 2.0f};  // milder than training: a hand varies little
@@ -66,9 +70,16 @@ struct FineTuneResult {
 using FineTuneProgress = std::function<bool(int step, int steps, double loss)>;
 
 // Fine-tunes `model` in place on `examples` mixed with `replay` (both of the model's input shape,
-// labels below its output count; replay may be empty, then every batch is the user's). Dropout and
-// batch statistics run in training mode. Deterministic for a seed, whatever the pool's threads.
-// Throws Error for no examples, a shape or label that does not fit, or a diverging loss.
+// labels below its output count; replay may be empty, then every batch is the user's but for the
+// negatives). Each batch holds examples_per_batch of the user's, negatives_per_batch of
+// `negatives` and the rest replay. Dropout and batch statistics run in training mode.
+// Deterministic for a seed, whatever the pool's threads. Throws Error for no examples, a shape or
+// label that does not fit, negatives asked for and none given (or given and not asked for), or a
+// diverging loss.
+FineTuneResult fine_tune(Model& model, const Dataset& examples, const Dataset& replay, const Dataset& negatives,
+                         const FineTuneOptions& options, ThreadPool* pool = nullptr,
+                         const FineTuneProgress& progress = {});
+// The same with no second pool.
 FineTuneResult fine_tune(Model& model, const Dataset& examples, const Dataset& replay,
                          const FineTuneOptions& options, ThreadPool* pool = nullptr,
                          const FineTuneProgress& progress = {});

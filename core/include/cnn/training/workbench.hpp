@@ -73,8 +73,15 @@ public:
     // The model on the test set; after a run, its figures go into the run's manifest.
     Evaluation evaluate_test();
 
+    // Drawings that are not a digit (label 10, as 'digit-cnn reject --write' makes them), replayed
+    // at options.negatives_per_batch of each batch when a model with an eleventh output is adapted.
+    // Replaces any given before; kept across models and data.
+    void set_negatives(Dataset negatives);
+    int negatives_count() const { return negatives_.n; }
+
     // Fine-tunes the model on `mine` (the user's examples, as the model saw them) mixed with the
-    // training data as replay. Throws while a run is in progress.
+    // training data as replay, and with the negatives when options.negatives_per_batch > 0 (throws
+    // if none were given). Throws while a run is in progress.
     FineTuneResult fine_tune(const Dataset& mine, const FineTuneOptions& options,
                              const FineTuneProgress& progress = {});
 
@@ -94,6 +101,7 @@ private:
     std::unique_ptr<ThreadPool> pool_;  // declared first: the trainer may use it to the end
     LoadedModel model_;
     std::unique_ptr<Data> data_;
+    Dataset negatives_;
     std::unique_ptr<Run> run_;
 };
 
