@@ -3,9 +3,11 @@
 // (the training worker's threaded module), against the same fine-tuning run natively
 // (`digit-cnn finetune --threads 2`) in the same invocation, rounds interleaved. K corrections
 // (MNIST test digits: the content does not change the work) on the default model, the page's
-// default settings (core's FineTuneOptions). Medians, ratios and every run.
+// default settings (core's FineTuneOptions). Medians, ratios and every run. With --gate G (e.g.
+// robust-nd: "Robust, honest"), the gate is adapted too, as the page does, with its negatives
+// (weights/gate-negatives-*) at 8 of each batch; the times are both adaptations'.
 //
-//   node bench/finetune-browser.mjs [--rounds 3] [--k 5,100] [--model robust] [--out FILE]
+//   node bench/finetune-browser.mjs [--rounds 3] [--k 5,100] [--model robust] [--gate G] [--out FILE]
 //
 // Needs the wasm builds (scripts/build-wasm.sh), the native CLI and MNIST (scripts/get-mnist.sh).
 import fs from 'node:fs';
@@ -22,12 +24,13 @@ const CLI = process.env.DIGIT_CNN_CLI ?? path.join(ROOT, 'build/native/tools/dig
 const WORK = path.join(ROOT, 'build/bench/finetune');
 
 function parseArgs(argv) {
-  const o = { rounds: 3, ks: [5, 100], model: 'robust', out: null };
+  const o = { rounds: 3, ks: [5, 100], model: 'robust', gate: null, out: null };
   for (let i = 0; i < argv.length; ++i) {
     const a = argv[i];
     if (a === '--rounds') o.rounds = Number(argv[++i]);
     else if (a === '--k') o.ks = argv[++i].split(',').map(Number);
     else if (a === '--model') o.model = argv[++i];
+    else if (a === '--gate') o.gate = argv[++i];
     else if (a === '--out') o.out = path.resolve(argv[++i]);
     else throw new Error(`unknown argument ${a} (see the header of bench/finetune-browser.mjs)`);
   }
@@ -61,10 +64,27 @@ function examples(k) {
   return { pixels: Array.from(pixels), labels: Array.from(labs), files };
 }
 
-function native(model, ex) {
-  const out = execFileSync(CLI, ['finetune', '--weights', path.join(ROOT, `weights/${model}.dcnn`), '--images', ex.files.images,
-    '--labels', ex.files.labels, '--output', path.join(WORK, 'adapted.dcnn'), '--threads', '2', '--json'], { cwd: ROOT });
-  return JSON.parse(out).seconds;
+// The gate's negatives, uncompressed for the CLI.
+function negatives() {
+  const files = {};
+  for (const part of ['images-idx3', 'labels-idx1']) {
+    files[part] = path.join(WORK, `gate-negatives-${part}-ubyte`);
+    fs.writeFileSync(files[part], zlib.gunzipSync(fs.readFileSync(path.join(ROOT, `weights/gate-negatives-${part}-ubyte.gz`))));
+  }
+  return files;
+}
+
+// Seconds of the native adaptation (of the model, and of the gate when there is one).
+function native(model, gate, ex) {
+  const run = (name, extra) => JSON.parse(execFileSync(CLI, ['finetune', '--weights', path.join(ROOT, `weights/${name}.dcnn`),
+    '--images', ex.files.images, '--labels', ex.files.labels, '--output', path.join(WORK, 'adapted.dcnn'), '--threads', '2',
+    '--json', ...extra], { cwd: ROOT })).seconds;
+  let seconds = run(model, []);
+  if (gate) {
+    const n = negatives();
+    seconds += run(gate, ['--negative-images', n['images-idx3'], '--negative-labels', n['labels-idx1'], '--negatives-per-batch', '8']);
+  }
+  return seconds;
 }
 
 async function main() {
@@ -74,7 +94,7 @@ async function main() {
   const { server, url } = await startServer({ port: 0 });
   const browser = await launchChromium();
   const results = { date: new Date().toISOString(), host: `${os.cpus().length} cores, ${os.cpus()[0]?.model}`,
-    load: os.loadavg(), model: o.model, runs: [] };
+    load: os.loadavg(), model: o.model, gate: o.gate, runs: [] };
   try {
     const page = await (await browser.newContext()).newPage();
     await page.goto(`${url}?model=${o.model}&threads=2`);
@@ -88,14 +108,17 @@ async function main() {
     for (let round = 1; round <= o.rounds; ++round)
       for (const k of o.ks) {
         const ex = examples(k);
-        const page_ = await page.evaluate(async ({ pixels, labels, model }) => {
+        const page_ = await page.evaluate(async ({ pixels, labels, model, gate }) => {
           const t = await window.digitCnn.getTrainer();
           const weights = await window.digitCnn.infer.call('saveWeights');
+          const gateWeights = gate ? new Uint8Array(await (await fetch(`weights/${gate}.dcnn`)).arrayBuffer()) : null;
+          const negatives = gate ? { images: new URL('weights/gate-negatives-images-idx3-ubyte.gz', document.baseURI).href,
+            labels: new URL('weights/gate-negatives-labels-idx1-ubyte.gz', document.baseURI).href } : null;
           const t0 = performance.now();
-          const r = await t.call('fineTune', { weights, pixels: Uint8Array.from(pixels), labels, base: model });
-          return { seconds: r.seconds, wall: (performance.now() - t0) / 1000 };
-        }, { pixels: ex.pixels, labels: ex.labels, model: o.model });
-        const nat = native(o.model, ex);
+          const r = await t.call('fineTune', { weights, gate: gateWeights, negatives, pixels: Uint8Array.from(pixels), labels, base: model });
+          return { seconds: r.seconds + (r.gate?.seconds ?? 0), wall: (performance.now() - t0) / 1000 };
+        }, { pixels: ex.pixels, labels: ex.labels, model: o.model, gate: o.gate });
+        const nat = native(o.model, o.gate, ex);
         results.runs.push({ round, k, chromium: page_.seconds, chromium_wall: page_.wall, native: nat });
         console.error(`round ${round}, K=${k}: Chromium ${page_.seconds.toFixed(2)} s (${page_.wall.toFixed(2)} s with the test ` +
           `read and the weights' round trip), native ${nat.toFixed(2)} s`);
@@ -107,7 +130,7 @@ async function main() {
   const out = o.out ?? path.join(ROOT, `bench/results/finetune-${results.date.replace(/[:.]/g, '-')}.json`);
   fs.mkdirSync(path.dirname(out), { recursive: true });
   fs.writeFileSync(out, JSON.stringify(results, null, 1) + '\n');
-  console.log(`Fine-tuning ("Adapt") on ${o.model}, ${results.threads} threads in Chromium, ${o.rounds} rounds, medians:\n`);
+  console.log(`Fine-tuning ("Adapt") on ${o.model}${o.gate ? ` and its gate ${o.gate}` : ''}, ${results.threads} threads in Chromium, ${o.rounds} rounds, medians:\n`);
   console.log('| K corrections | Chromium (fine_tune) | Chromium (whole call) | native | Chromium / native |');
   console.log('|---|---|---|---|---|');
   for (const k of o.ks) {

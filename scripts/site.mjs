@@ -87,6 +87,13 @@ function copyWeights(o, dir) {
     files.forEach((f, i) => fs.copyFileSync(srcs[i], path.join(out, `${f}.dcnn`)));
     models.push(m);
   }
+  // A gate adapts with the drawings that are not digits (weights/gate-negatives.json) as replay.
+  if (models.some((m) => m.gate))
+    for (const part of ['images-idx3', 'labels-idx1']) {
+      const f = path.join(ROOT, 'weights', `gate-negatives-${part}-ubyte.gz`);
+      if (!fs.existsSync(f)) fail(`${f} is missing: a "not a digit" gate cannot adapt without it`);
+      fs.copyFileSync(f, path.join(out, path.basename(f)));
+    }
   if (!models.length) fail('no weights: weights/*.dcnn are missing and no --weights were given');
   fs.writeFileSync(path.join(out, 'index.json'), `${JSON.stringify({ models }, null, 1)}\n`);
   return models;
@@ -119,7 +126,7 @@ function listFiles(dir, sub = '') {
 }
 
 // The service worker precaches the page, the wasm modules and the model the page opens with (the
-// other models are cached when first opened, MNIST never); its version is a hash of every file
+// other models are cached when first opened, the gate's negatives when first adapted, MNIST never); its version is a hash of every file
 // but MNIST, so that any change makes a new cache.
 function stampServiceWorker(dir, firstModel) {
   const first = new Set([firstModel.weights ?? firstModel.name, firstModel.gate].filter(Boolean).map((f) => `weights/${f}.dcnn`));
@@ -128,7 +135,9 @@ function stampServiceWorker(dir, firstModel) {
   const h = crypto.createHash('sha256');
   for (const f of all) h.update(f).update('\0').update(fs.readFileSync(path.join(dir, f)));
   const version = h.digest('hex').slice(0, 16);
-  const files = all.filter((f) => !f.endsWith('.dcnn') || first.has(f));
+  // The gate's negatives (382 KB) are fetched, and then cached, only when a gate is adapted.
+  const later = (f) => f.endsWith('.dcnn') ? !first.has(f) : f.startsWith('weights/gate-negatives-');
+  const files = all.filter((f) => !later(f));
   const marker = /^self\.SITE = .*$/m;
   const text = fs.readFileSync(swFile, 'utf8');
   if (!marker.test(text)) fail('web/sw.js has no "self.SITE = ..." line to stamp');

@@ -300,6 +300,16 @@ public:
     // results so far; the page adds its own fields and stores it with setMetadata.
     std::string trainingMetadata() { return guarded([&] { return wb_.training_metadata(); }); }
 
+    // Drawings that are not a digit (bytes 0..255, n x 28 x 28, labels 0..10), replayed when a
+    // "not a digit" gate is adapted (options.negativesPerBatch).
+    void setNegatives(const val& pixels, const val& labels) {
+        guarded([&] {
+            wb_.set_negatives(cnn::make_byte_dataset(cnn::Shape{28, 28, 1}, from_js<std::uint8_t>(pixels),
+                                                     from_js<std::uint8_t>(labels), cnn::kNotDigitClass + 1));
+        });
+    }
+    int negativesCount() const { return wb_.negatives_count(); }
+
     // Fine-tunes the model on the user's corrections (bytes 0..255, n x input size, as the model
     // saw them) mixed with the loaded training digits; onStep(step, steps, loss) after each step.
     val fineTune(const val& pixels, const val& labels, const val& options, const val& onStep) {
@@ -396,6 +406,8 @@ EMSCRIPTEN_BINDINGS(digit_cnn) {
         .function("history", &Session::history)
         .function("evaluateTest", &Session::evaluateTest)
         .function("trainingMetadata", &Session::trainingMetadata)
+        .function("setNegatives", &Session::setNegatives)
+        .function("negativesCount", &Session::negativesCount)
         .function("fineTune", &Session::fineTune);
     function("parseIdxImages", &parseIdxImages);
     function("parseIdxLabels", &parseIdxLabels);

@@ -74,6 +74,9 @@ async function predict() {
   }
 }
 
+// "an 8", "a 7".
+const article = (d) => (d === 8 ? 'an' : 'a');
+
 function showVerdict(digit, title, detail, empty = true) {
   const d = $('prediction');
   d.textContent = digit;
@@ -110,9 +113,9 @@ function showResult(r) {
     showVerdict('?', 'Not a digit?', `Best guesses: ${k1} (${ui.fmtPct(probs[k1], 1)}) or ${k2} (${ui.fmtPct(probs[k2], 1)})` +
       (a.notDigitP > 0 ? ` if it is a digit; not a digit: ${ui.fmtPct(a.notDigitP, 1)}` : ''), false);
   } else if (p1 >= 0.5) {
-    showVerdict(String(k1), `It's a ${k1}`, `${ui.fmtPct(p1, 1)} sure${p2 > 0.05 ? `; next best ${k2} (${ui.fmtPct(p2, 1)})` : ''}`, false);
+    showVerdict(String(k1), `It's ${article(k1)} ${k1}`, `${ui.fmtPct(p1, 1)} sure${p2 > 0.05 ? `; next best ${k2} (${ui.fmtPct(p2, 1)})` : ''}`, false);
   } else {
-    showVerdict(String(k1), `Maybe a ${k1}?`, `Not sure: ${k1} (${ui.fmtPct(p1, 1)}) or ${k2} (${ui.fmtPct(p2, 1)})`, false);
+    showVerdict(String(k1), `Maybe ${article(k1)} ${k1}?`, `Not sure: ${k1} (${ui.fmtPct(p1, 1)}) or ${k2} (${ui.fmtPct(p2, 1)})`, false);
   }
   document.body.dataset.answer = a.isDigit ? 'digit' : 'not-a-digit';
   shown = { input: r.input, strokes: photo ? null : pad.strokes() };
@@ -221,11 +224,18 @@ const model = new ModelPanel({
 });
 
 const saved = new SavedModels({
-  open: (bytes, source) => model.adopt(bytes, source),
-  current: async () => ({ bytes: await infer.call('saveWeights'), info: model.info, source: model.source }),
+  open: (bytes, source, gate) => model.adopt(bytes, source, gate),
+  current: async () => ({
+    bytes: await infer.call('saveWeights'),
+    gate: model.info?.gate ? await infer.call('saveWeights', { gate: true }) : null,
+    info: model.info, source: model.source,
+  }),
 });
 
-const mine = new YourDigits({ infer, getTrainer: () => getTrainer(), ensureData: (fn) => ensureData(fn), model, saved });
+const mine = new YourDigits({
+  infer, getTrainer: () => getTrainer(), ensureData: (fn) => ensureData(fn), model, saved,
+  negativesUrl: (part) => new URL(`weights/gate-negatives-${part}-ubyte.gz`, document.baseURI),
+});
 
 async function refreshFilters() {
   const kernel = await infer.call('filters').catch(() => null);

@@ -1,8 +1,8 @@
 // "Your digits": drawings the user corrected (the 28x28 input the network saw, its label and the
 // strokes), kept in the browser next to the saved models, shown as a grid, downloadable and
 // loadable as IDX files; and "Adapt", which fine-tunes the current model on them (with MNIST
-// replay, in the training worker: core's fine_tune) and makes the result a new saved model, with
-// the model it came from one click away.
+// replay, in the training worker: core's fine_tune; a "not a digit" gate is adapted with it) and
+// makes the result a new saved model, with the model it came from one click away.
 import * as store from './store.js';
 import { downloadBytes, drawBytes, fmtPct } from './ui.js';
 
@@ -16,8 +16,10 @@ function toBytes(values) {
 export class YourDigits {
   // infer: the inference worker; getTrainer/ensureData: the training worker and its MNIST;
   // model: the Model panel; saved: the saved models.
-  constructor({ infer, getTrainer, ensureData, model, saved }) {
-    Object.assign(this, { infer, getTrainer, ensureData, model, saved });
+  // negativesUrl(part) -> URL of the gate's replay of drawings that are not digits (part
+  // 'images-idx3' or 'labels-idx1').
+  constructor({ infer, getTrainer, ensureData, model, saved, negativesUrl }) {
+    Object.assign(this, { infer, getTrainer, ensureData, model, saved, negativesUrl });
     this.examples = [];
     this.base = null;  // {bytes, source, name} of the model the last adaptation started from
     this.busy = false;
@@ -183,41 +185,48 @@ export class YourDigits {
       await this.ensureData();
       const trainer = await this.getTrainer();
       const baseBytes = await this.infer.call('saveWeights');
+      // With a "not a digit" gate (Robust, honest), the gate is adapted too, replaying drawings
+      // that are not digits so that it keeps rejecting them: else it would go on vetoing the style
+      // just taught.
+      const baseGate = this.model.info?.gate ? await this.infer.call('saveWeights', { gate: true }) : null;
       const baseSource = this.model.source;
       const baseName = baseSource.replace(/^(pretrained|uploaded|saved): /, '').replace(/ \(.*\)$/, '') || 'model';
       const { pixels, labels } = this.packed();
       const n = labels.length;
-      this.status(`Adapting ${baseName} to your ${n} digit${n === 1 ? '' : 's'}…`);
+      this.status(`Adapting ${baseName}${baseGate ? ' and its “not a digit” gate' : ''} to your ${n} digit${n === 1 ? '' : 's'}…`);
       const off = trainer.on('fineTuneProgress', ({ step, steps }) => {
         bar.classList.remove('indeterminate');
         bar.style.width = `${(100 * step) / steps}%`;
       });
       let r;
       try {
-        r = await trainer.call('fineTune', { weights: baseBytes.slice(), pixels, labels, base: baseName },
-          [pixels.buffer]);
+        r = await trainer.call('fineTune', {
+          weights: baseBytes.slice(), gate: baseGate?.slice() ?? null, pixels, labels, base: baseName,
+          negatives: baseGate ? { images: String(this.negativesUrl('images-idx3')), labels: String(this.negativesUrl('labels-idx1')) } : null,
+        }, [pixels.buffer]);
       } finally {
         off?.();
       }
       const copy = r.weights.slice();
+      const gateBytes = r.gate?.weights ?? null;
+      const gateCopy = gateBytes?.slice() ?? null;
       const source = `adapted: ${baseName} + your ${n} digits`;
-      // The adapted model answers alone: a "not a digit" gate (Robust, honest) would still veto the
-      // style just taught, since it learnt nothing (adapting it on digits alone makes it forget the
-      // non-digits); "Back" brings the gate back with the base.
       const basePretrained = this.model.pretrained;
-      await this.model.adopt(r.weights, source);
-      this.base = { bytes: baseBytes, source: baseSource, name: baseName, pretrained: basePretrained };
+      await this.model.adopt(r.weights, source, gateBytes);
+      this.base = { bytes: baseBytes, gate: baseGate, source: baseSource, name: baseName, pretrained: basePretrained };
       const record = await this.saved.save(copy, {
         name: `${baseName} + your ${n} digits`, source, spec: this.model.info.spec, params: this.model.info.params,
         accuracy: r.testAccuracy, settings: { lineage: r.metadata.lineage },
-      });
+      }, gateCopy);
+      const seconds = r.seconds + (r.gate?.seconds ?? 0);
       $('mine-base').textContent = `Back to ${baseName}`;
       $('mine-base').hidden = false;
-      this.status(`Adapted in <b>${r.seconds.toFixed(1)} s</b>: your digits read right <b>${r.rightBefore} of ${n}</b> before, ` +
+      this.status(`Adapted in <b>${seconds.toFixed(1)} s</b>: your digits read right <b>${r.rightBefore} of ${n}</b> before, ` +
         `<b>${r.rightAfter} of ${n}</b> after; MNIST test ${fmtPct(r.testAccuracy, 2)}. ` +
+        (r.gate ? 'Its “not a digit” gate learnt them too. ' : '') +
         (record ? `Saved as “${record.name}”.` : 'Not saved (see above); it is the current model.'));
       document.body.dataset.adapt = 'done';
-      document.body.dataset.adaptSeconds = String(r.seconds);
+      document.body.dataset.adaptSeconds = String(seconds);
     } catch (e) {
       this.showError(`Could not adapt the model: ${e.message.replace(/\.?$/, '.')} The current model is unchanged.`);
       this.status('');
@@ -236,7 +245,7 @@ export class YourDigits {
       if (this.base.pretrained) {
         if (!(await this.model.loadPretrained(this.base.pretrained))) return;
       } else {
-        await this.model.adopt(this.base.bytes.slice(), this.base.source);
+        await this.model.adopt(this.base.bytes.slice(), this.base.source, this.base.gate?.slice() ?? null);
       }
       this.status(`Back to ${this.base.name}; the adapted model stays saved in this browser.`);
       $('mine-base').hidden = true;

@@ -199,17 +199,24 @@ export class ModelPanel {
     }
   }
 
-  // Weights from the page (trained, saved, adapted) become the active model, answering alone.
-  async adopt(bytes, source) {
-    const info = await this.infer.call('loadWeights', { bytes }, [bytes.buffer ?? bytes]);
+  // Weights from the page (trained, saved, adapted) become the active model, answering alone or,
+  // with gateBytes (an adapted or saved "Robust, honest" pair), vetoed by that gate.
+  async adopt(bytes, source, gateBytes = null) {
+    const transfer = [bytes.buffer ?? bytes];
+    if (gateBytes) transfer.push(gateBytes.buffer ?? gateBytes);
+    const info = await this.infer.call('loadWeights', { bytes, gateBytes }, transfer);
     this.clearError();
     this.markPretrained(null);
     this.show(info, source);
     this.onModelChanged();
   }
 
+  // The model's weights; with a gate, the gate's too, as a second file ("-gate"), which
+  // `digit-cnn predict --weights W --gate W-gate.dcnn` takes.
   async download() {
-    const bytes = await this.infer.call('saveWeights');
-    downloadBytes(bytes, `digit-cnn-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}`);
+    const name = `digit-cnn-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}`;
+    const gate = this.info?.gate ? await this.infer.call('saveWeights', { gate: true }) : null;
+    downloadBytes(await this.infer.call('saveWeights'), name);
+    if (gate) downloadBytes(gate, `${name}-gate`);
   }
 }

@@ -9,7 +9,7 @@ const $ = (id) => document.getElementById(id);
 const stamp = (iso) => iso.slice(0, 16).replace('T', ' ');
 
 export class SavedModels {
-  // open(bytes, source) makes weights the active model; current() -> {bytes, info, source} of the
+  // open(bytes, source, gateBytes) makes weights (and their gate, if saved with one) the active model; current() -> {bytes, info, source} of the
   // active one.
   constructor({ open, current }) {
     this.openModel = open;
@@ -52,6 +52,7 @@ export class SavedModels {
         m.accuracy === null || m.accuracy === undefined ? 'accuracy not recorded' : `${fmtPct(m.accuracy)} on MNIST test`,
         s ? `${fmtInt(s.trainSize)} images · ${s.epochs} epoch${s.epochs === 1 ? '' : 's'} · batch ${s.batchSize} · lr ${s.learningRate}` : m.source,
         m.params ? `${fmtInt(m.params)} params` : '',
+        m.gate ? 'with its “not a digit” gate' : '',
         stamp(m.created),
       ].filter(Boolean).join(' · ');
       facts.title = m.spec;
@@ -74,9 +75,9 @@ export class SavedModels {
 
   // Saves weights with their metadata; resolves with the record, or null (and a shown message)
   // if the browser refused.
-  async save(bytes, meta) {
+  async save(bytes, meta, gateBytes = null) {
     try {
-      const record = await store.saveModel({ created: new Date().toISOString(), ...meta }, bytes);
+      const record = await store.saveModel({ created: new Date().toISOString(), ...meta }, bytes, gateBytes);
       this.showError('');
       await this.refresh();
       return record;
@@ -87,18 +88,19 @@ export class SavedModels {
   }
 
   async saveCurrent() {
-    const { bytes, info, source } = await this.current();
+    const { bytes, gate, info, source } = await this.current();
     const acc = info.metadata?.test_accuracy;
     return this.save(bytes, {
       name: source.replace(/^(pretrained|uploaded|saved): /, '').replace(/ \(.*\)$/, '') || 'model',
       source, spec: info.spec, params: info.params,
       accuracy: typeof acc === 'number' ? acc : null, settings: info.metadata?.options ?? null,
-    });
+    }, gate);
   }
 
   async open(m) {
     try {
-      await this.openModel(await store.loadWeights(m.id), `saved: ${m.name}`);
+      const { bytes, gate } = await store.loadWeights(m.id);
+      await this.openModel(bytes, `saved: ${m.name}`, gate);
       this.showError('');
     } catch (e) {
       this.showError(`Could not open “${m.name}”: ${e.message}`);
@@ -107,7 +109,10 @@ export class SavedModels {
 
   async download(m) {
     try {
-      downloadBytes(await store.loadWeights(m.id), m.name.replace(/[^\w.-]+/g, '-'));
+      const { bytes, gate } = await store.loadWeights(m.id);
+      const name = m.name.replace(/[^\w.-]+/g, '-');
+      downloadBytes(bytes, name);
+      if (gate) downloadBytes(gate, `${name}-gate`);
     } catch (e) {
       this.showError(`Could not download “${m.name}”: ${e.message}`);
     }

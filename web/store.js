@@ -68,14 +68,15 @@ export async function listModels() {
   return all.sort((a, b) => b.created.localeCompare(a.created));
 }
 
-// Saves weights (Uint8Array) with their metadata; resolves with the stored record.
-export async function saveModel(meta, bytes) {
+// Saves weights (Uint8Array) with their metadata, and the weights of their "not a digit" gate if
+// any (a "Robust, honest" pair); resolves with the stored record.
+export async function saveModel(meta, bytes, gateBytes = null) {
   const db = await open();
   const tx = db.transaction(['models', 'weights'], 'readwrite');
   try {
-    const record = { ...meta, bytes: bytes.byteLength };
+    const record = { ...meta, bytes: bytes.byteLength + (gateBytes?.byteLength ?? 0), gate: Boolean(gateBytes) };
     const id = await promisify(tx.objectStore('models').add(record));
-    tx.objectStore('weights').put(bytes, id);
+    tx.objectStore('weights').put(gateBytes ? { weights: bytes, gate: gateBytes } : bytes, id);
     await done(tx);
     return { ...record, id };
   } catch (e) {
@@ -83,11 +84,12 @@ export async function saveModel(meta, bytes) {
   }
 }
 
+// {bytes, gate}: a saved model's weights and its gate's (null when it answers alone).
 export async function loadWeights(id) {
   const db = await open();
-  const bytes = await promisify(db.transaction('weights').objectStore('weights').get(id));
-  if (!bytes) throw new Error('the saved weights are gone (deleted in another tab?)');
-  return bytes;
+  const stored = await promisify(db.transaction('weights').objectStore('weights').get(id));
+  if (!stored) throw new Error('the saved weights are gone (deleted in another tab?)');
+  return stored instanceof Uint8Array ? { bytes: stored, gate: null } : { bytes: stored.weights, gate: stored.gate };
 }
 
 export async function renameModel(id, name) {

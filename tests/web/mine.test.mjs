@@ -147,7 +147,15 @@ test('corrections are kept, adapting teaches the model a boxy 6, and everything 
   await page.context().close();
 });
 
-test('on "Robust, honest", the adapted model answers alone (the gate would veto the taught style); "Back" brings the gate back', async () => {
+// Not digits, as tests/web/reject.test.mjs draws them.
+const letterA = [[[0.2, 0.9], [0.5, 0.1], [0.8, 0.9]], [[0.32, 0.6], [0.68, 0.6]]];
+const letterK = [[[0.3, 0.1], [0.3, 0.9]], [[0.75, 0.1], [0.32, 0.55], [0.75, 0.9]]];
+const spiral = [Array.from({ length: 120 }, (_, i) => {
+  const a = i / 119 * 3 * 2 * Math.PI, r = 0.05 + 0.4 * i / 119;
+  return [0.5 + r * Math.cos(a), 0.5 + r * Math.sin(a)];
+})];
+
+test('on "Robust, honest", adapting teaches the gate too: the boxy 6 is accepted, letters and a spiral are still not digits; the pair is saved and "Back" restores the base', async () => {
   const page = await openPage(browser, url.replace('?model=robust', '?model=robust-nd'));
   await page.waitForFunction(() => /^pretrained: robust-nd/.test(document.getElementById('model-source')?.textContent ?? ''));
   const gateText = await page.textContent('#model-gate');
@@ -160,17 +168,66 @@ test('on "Robust, honest", the adapted model answers alone (the gate would veto 
     await page.waitForFunction((n) => document.querySelectorAll('#mine-grid figure').length === n, k + 1);
   }
   console.log(`boxy 6 on robust, honest, before adapting: ${readings.join(', ')}`);
+  await drawAndRead(page, boxySix(5));
+  assert.equal(await answer(), 'not-a-digit', 'the base gate vetoes a sixth boxy 6');
+  await page.click('#clear');
+
   await page.click('#mine-adapt');
   await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.adapt), null, { timeout: 180000 });
   assert.equal(await page.evaluate(() => document.body.dataset.adapt), 'done', await page.locator('#mine-error').textContent());
+  const status = await page.locator('#mine-status').textContent();
+  console.log(`adapt, honest: ${status}`);
+  assert.match(status, /Its “not a digit” gate learnt them too\./);
   assert.match(await page.locator('#model-source').textContent(), /adapted: robust-nd \+ your 5 digits/);
-  assert.equal(await page.textContent('#model-gate'), 'never: it answers every drawing with a digit');
+  assert.equal(await page.textContent('#model-gate'), gateText, 'the adapted model keeps a gate');
+  assert.match(await page.textContent('#model-params'), / in the gate$/);
+
+  // The sixth boxy 6 is now a 6 and accepted; what is not a digit still is not.
   assert.equal(await drawAndRead(page, boxySix(5)), 6);
   assert.equal(await answer(), 'digit');
-  // Back: the base with its gate, which vetoes the boxy 6 again.
-  await page.click('#mine-base');
-  await page.waitForFunction(() => /^pretrained: robust-nd/.test(document.getElementById('model-source').textContent));
+  await page.locator('.play').screenshot({ path: artifact('mine-honest-sixth.png') });
+  for (const [name, strokes] of [['letter A', letterA], ['letter K', letterK], ['spiral', spiral]]) {
+    await page.click('#clear');
+    await drawStrokes(page, strokes, { margin: 0.1 });
+    await settled(page);
+    console.log(`${name} after adapting: ${await answer()} (${await page.textContent('#verdict-title')})`);
+    assert.equal(await answer(), 'not-a-digit', `${name} after adapting the gate`);
+  }
+  await page.locator('.play').screenshot({ path: artifact('mine-honest-spiral.png') });
+
+  // "Download weights" gives both files; the gate's is an eleven-output model.
+  const downloads = [];
+  page.on('download', (d) => downloads.push(d));
+  await page.click('#download');
+  for (let i = 0; i < 50 && downloads.length < 2; ++i) await page.waitForTimeout(100);
+  assert.equal(downloads.length, 2);
+  assert.match(downloads[1].suggestedFilename(), /^digit-cnn-.*-gate\.dcnn$/);
+  const gateFile = artifact('mine-honest-gate.dcnn');
+  await downloads[1].saveAs(gateFile);
+  assert.equal(fs.readFileSync(gateFile).subarray(0, 4).toString('latin1'), 'DCNN');
+  page.removeAllListeners('download');
+
+  // Saved with its gate: after a reload, opening it gives the adapted pair again.
+  await page.reload();
+  await page.waitForFunction(() => document.body.dataset.ready === 'true');
+  const saved = page.locator('#saved-list li', { hasText: 'robust-nd + your 5 digits' });
+  assert.equal(await saved.count(), 1);
+  assert.match(await saved.locator('.saved-facts').textContent(), /with its “not a digit” gate/);
+  await saved.locator('[data-action="open"]').click();
+  await page.waitForFunction(() => /^saved: robust-nd \+ your 5 digits/.test(document.getElementById('model-source').textContent));
   assert.equal(await page.textContent('#model-gate'), gateText);
+  assert.equal(await drawAndRead(page, boxySix(5)), 6);
+  assert.equal(await answer(), 'digit');
+
+  // Back (from a fresh adaptation of the opened pair): the base with its own gate, which vetoes the boxy 6 again.
+  await page.click('#mine-adapt');
+  await page.waitForFunction(() => ['done', 'error'].includes(document.body.dataset.adapt), null, { timeout: 180000 });
+  assert.equal(await page.evaluate(() => document.body.dataset.adapt), 'done', await page.locator('#mine-error').textContent());
+  await page.click('#mine-base');
+  await page.waitForFunction(() => /^saved: robust-nd \+ your 5 digits/.test(document.getElementById('model-source').textContent));
+  assert.equal(await page.textContent('#model-gate'), gateText);
+  await page.click('[data-pretrained="robust-nd"]');
+  await page.waitForFunction(() => /^pretrained: robust-nd/.test(document.getElementById('model-source').textContent));
   await drawAndRead(page, boxySix(5));
   assert.equal(await answer(), 'not-a-digit');
   assert.deepEqual(page.errors, []);

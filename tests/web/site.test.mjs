@@ -334,6 +334,10 @@ test('site: after one visit the page works with no network (the server is gone)'
   await page.click('[data-pretrained="robust-nd"]');
   await page.waitForFunction(() => document.getElementById('model-source').textContent.startsWith('pretrained: robust-nd'));
   await page.waitForFunction(async () => Boolean(await caches.match('weights/robust-nd.dcnn')));
+  // The drawings the gate adapts with are in the site too, fetched only when it is adapted.
+  const negatives = 'weights/gate-negatives-images-idx3-ubyte.gz';
+  assert.equal(await page.evaluate(async (f) => Boolean(await caches.match(f)), negatives), false, 'the negatives are precached');
+  assert.equal(await page.evaluate(async (f) => (await fetch(f)).status, negatives), 200);
   server.close();
   await new Promise((r) => server.proc.on('exit', r));
   await assert.rejects(headers(server.url), 'the server is down');

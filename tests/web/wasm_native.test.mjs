@@ -43,6 +43,21 @@ test('wasm: errors are JS Errors with the core message; the old model stays', as
   s.delete();
 });
 
+test('wasm: the negatives a gate adapts with are checked by core; asking for them without any is refused', async () => {
+  const M = await loadWasm();
+  const s = new M.Session();
+  assert.equal(s.negativesCount(), 0);
+  assert.throws(() => s.setNegatives(new Uint8Array(2 * 784), new Uint8Array([10, 11])), /label 11/);
+  assert.throws(() => s.setNegatives(new Uint8Array(784 + 1), new Uint8Array([10])), Error);
+  assert.equal(s.negativesCount(), 0);
+  s.setNegatives(new Uint8Array(3 * 784).fill(200), new Uint8Array([10, 10, 3]));
+  assert.equal(s.negativesCount(), 3);
+  // The seed model has ten outputs and no data: adapting with negatives is refused with a reason.
+  assert.throws(() => s.fineTune(new Uint8Array(784), new Uint8Array([1]), { negativesPerBatch: 8 }, undefined), /MNIST data|negatives/);
+  assert.throws(() => s.fineTune(new Uint8Array(784), new Uint8Array([1]), { negativesPerBatch: 40 }, undefined), /negatives per batch must be 0\.\.28/);
+  s.delete();
+});
+
 test('wasm: preprocessing says empty for a blank canvas and 28x28 otherwise', async () => {
   const M = await loadWasm();
   const s = new M.Session();
