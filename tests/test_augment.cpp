@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "cnn/base/error.hpp"
+#include "cnn/image/input_preprocessing.hpp"
 #include "cnn/training/augment.hpp"
 #include "test_util.hpp"
 
@@ -75,6 +76,43 @@ TEST_CASE("augmentation with all ranges zero is the identity, bit for bit") {
     CHECK(a.m[3] == 1.0f);
     CHECK(a.tx == 0.0f);
     CHECK(a.ty == 0.0f);
+}
+
+TEST_CASE("with deskew on, a distorted digit is deskewed last, exactly as a deskewing model's input is") {
+    // A slanted stroke (x = 10 + 0.4 y): sheared further by the augmentation, upright afterwards.
+    std::vector<float> img(kDigit.size(), 0.0f);
+    for (int y = 4; y < 24; ++y)
+        for (int dx = 0; dx < 2; ++dx) img[std::size_t(y) * 28 + std::size_t(8 + int(0.4f * float(y)) + dx)] = 1.0f;
+    AugmentOptions o{0.0f, 0.0f, 0.25f, 0.0f, 0.0f, 4.0f};  // shear only
+    std::vector<float> sheared(img.size()), straight(img.size());
+    Rng a(5), b(5);
+    augment_image(img.data(), sheared.data(), kDigit, o, a);
+    o.deskew = true;
+    augment_image(img.data(), straight.data(), kDigit, o, b);
+    std::vector<float> expected = sheared;
+    apply_input_preprocessing(InputPreprocessing::mnist_deskew, expected.data(), 28, 28);
+    CHECK(straight == expected);
+    // The ink's slant (covariance of x and y over var y) is near zero only after deskewing.
+    const auto slant = [](const std::vector<float>& v) {
+        double m = 0, mx = 0, my = 0;
+        for (int y = 0; y < 28; ++y)
+            for (int x = 0; x < 28; ++x) {
+                const double w = v[std::size_t(y) * 28 + std::size_t(x)];
+                m += w, mx += w * x, my += w * y;
+            }
+        mx /= m, my /= m;
+        double cxy = 0, cyy = 0;
+        for (int y = 0; y < 28; ++y)
+            for (int x = 0; x < 28; ++x) {
+                const double w = v[std::size_t(y) * 28 + std::size_t(x)];
+                cxy += w * (x - mx) * (y - my), cyy += w * (y - my) * (y - my);
+            }
+        return cxy / cyy;
+    };
+    INFO("slant " << slant(img) << " as drawn, " << slant(sheared) << " sheared, " << slant(straight) << " deskewed");
+    CHECK(std::fabs(slant(sheared)) > 0.2);
+    CHECK(std::fabs(slant(straight)) < 0.05);
+    CHECK(describe(o).find(", then deskewed") != std::string::npos);
 }
 
 TEST_CASE("augmentation is deterministic for a seed and independent of the thread count") {

@@ -313,6 +313,9 @@ cnn::TrainOptions trainer_options(const TrainCliOptions& o) {
     t.distill_weight = float(o.distill);
     t.average_from = o.average_from;
     apply_augment_schedule(o.augment_schedule, o.lr, t);
+    // A deskewing model's training digits are deskewed once as read, and again after each
+    // distortion, which would otherwise skew them anew.
+    t.augment.deskew = o.deskew;
     t.checkpoint_path = o.output;
     return t;
 }

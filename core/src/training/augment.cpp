@@ -10,6 +10,7 @@
 #include "cnn/base/error.hpp"
 #include "cnn/image/conventions.hpp"
 #include "cnn/image/drawing.hpp"
+#include "cnn/image/input_preprocessing.hpp"
 #include "cnn/image/pad.hpp"
 #include "cnn/image/redraw.hpp"
 #include "cnn/image/stroke_width.hpp"
@@ -42,6 +43,7 @@ std::string describe_style(const AugmentOptions& o) {
     if (o.page_pen > 0) s += ", page pen " + shortest(o.page_pen);
     if (o.stray > 0) s += ", stray " + shortest(o.stray);
     if (o.stroke > 0) s += ", stroke " + shortest(o.stroke);
+    if (o.deskew) s += ", then deskewed";
     return s;
 }
 
@@ -223,6 +225,7 @@ void augment_image(const float* in, float* out, const Shape& shape, const Augmen
         in = shifted.data();
     }
     warp_image(in, out, shape, a, dx.empty() ? nullptr : dx.data(), dy.empty() ? nullptr : dy.data());
+    if (o.deskew && shape.c == 1) apply_input_preprocessing(InputPreprocessing::mnist_deskew, out, shape.w, shape.h);
 }
 
 void augment_batch(Tensor& x, const AugmentOptions& o, Rng& rng, ThreadPool* pool, const std::uint8_t* labels) {

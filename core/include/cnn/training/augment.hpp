@@ -34,6 +34,9 @@ struct AugmentOptions {
     float page_pen = 0.0f;
     float stray = 0.0f;   // probability of a stray dot or short stroke next to the digit
     float stroke = 0.0f;  // bolder strokes: dilation by [0, stroke] 3x3 steps (thinner: redraw)
+    // Deskew (moment-based, deskew.hpp) every distorted image last, as a "mnist+deskew" model's
+    // inputs are deskewed after everything else: it then learns on what it will read.
+    bool deskew = false;
 };
 
 // Throws Error naming the first option out of range (negative ranges, scale >= 1, sigma <= 0).
@@ -70,7 +73,8 @@ void warp_image(const float* in, float* out, const Shape& shape, const AffineTra
 
 // One random distortion of one image: the style shifts that are on (redraw with an optional
 // convention mark for `label`, stray mark, stroke width; single-channel images only), then the
-// affine part, elastic if elastic_alpha > 0. label < 0: unknown (no convention marks).
+// affine part, elastic if elastic_alpha > 0, then deskewing if on. label < 0: unknown (no
+// convention marks).
 void augment_image(const float* in, float* out, const Shape& shape, const AugmentOptions& o, Rng& rng,
                    int label = -1);
 
