@@ -356,7 +356,7 @@ const handlers = {
     const transfer = [bytes.buffer];
     if (gateWeights) {
       const g = adaptOne(gateWeights, { ...options, negativesPerBatch: GATE_NEGATIVES }, 1);
-      withLineage(g, {});
+      withLineage(g, { test_accuracy: undefined, test_loss: undefined });  // the base gate's, not this one's
       const gateBytes = session.saveWeights();
       result.gate = { weights: gateBytes, seconds: g.seconds, rightBefore: g.rightBefore, rightAfter: g.rightAfter, settings: g.settings };
       transfer.push(gateBytes.buffer);
