@@ -86,6 +86,17 @@ TEST_CASE("page_json: adapting options, defaults, fields and errors") {
     CHECK_THROWS_WITH(fine_tune_options_from_json(R"({"step":10})"), Contains("unknown adapting option 'step'"));
     CHECK_THROWS_AS(fine_tune_options_from_json(R"({"steps":0})"), Error);  // validate()'s range
     CHECK_THROWS_WITH(fine_tune_options_from_json(R"({"blend":0})"), Contains("blend"));
+    // A gate adapts with core's gate settings on top of the reader's: negatives in every batch, no
+    // blend back toward the base; the rest as given.
+    CHECK(d.negatives_per_batch == 0);
+    const FineTuneOptions g = fine_tune_options_from_json(R"({"steps":10,"blend":0.6,"gate":true})");
+    CHECK(g.negatives_per_batch == kGateNegativesPerBatch);
+    CHECK(g.negatives_per_batch > 0);
+    CHECK(g.blend == 1.0f);
+    CHECK(g.steps == 10);
+    CHECK(g.examples_per_batch == defaults.examples_per_batch);
+    CHECK(fine_tune_options_from_json(R"({"negativesPerBatch":6})").negatives_per_batch == 6);
+    CHECK_THROWS_WITH(fine_tune_options_from_json(R"({"negativesPerBatch":29})"), Contains("negatives per batch must be 0..28"));
 }
 
 TEST_CASE("page_json: reports carry the page's field names and values") {

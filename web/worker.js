@@ -11,10 +11,6 @@ let session = null;
 let gate = null;      // a second Session whose "not a digit" vetoes the model's digits, or null
 let training = null;  // {stopRequested} while a training loop runs
 let dataCounts = null;  // {train, test, rows, cols} once MNIST is loaded
-// Of each batch of 32 while a "not a digit" gate adapts, drawings that are not digits: with none
-// the gate forgets them; with 8 (as in its training) robust-nd adapted on five boxy 6s still
-// meets every rejection target on the validation halves (README, "Teach it your handwriting").
-const GATE_NEGATIVES = 8;
 
 // Lets queued messages (e.g. "stopTraining") run between training steps. A MessageChannel hop
 // avoids the 4 ms clamp of nested setTimeout.
@@ -314,7 +310,7 @@ const handlers = {
   // with the loaded training digits as replay; "fineTuneProgress" events report each step. Then
   // reads the test set. With `gate` (the weights of a "not a digit" gate) the gate is adapted too,
   // to the same digits, with the drawings that are not digits at `negatives` ({images, labels}
-  // URLs of IDX files) replayed at GATE_NEGATIVES of each batch, so that it stops vetoing the
+  // URLs of IDX files) in every batch (core's gate settings: "gate": true), so that it stops vetoing the
   // user's style and keeps rejecting the rest. Resolves with the adapted weights (and gate), whose
   // metadata records their lineage.
   async fineTune({ weights, gate: gateWeights = null, negatives = null, pixels, labels, options = {}, base }) {
@@ -355,7 +351,7 @@ const handlers = {
     const result = { ...r, testAccuracy: evaluation.accuracy, weights: bytes, metadata: meta, gate: null };
     const transfer = [bytes.buffer];
     if (gateWeights) {
-      const g = adaptOne(gateWeights, { ...options, negativesPerBatch: GATE_NEGATIVES }, 1);
+      const g = adaptOne(gateWeights, { ...options, gate: true }, 1);
       withLineage(g, { test_accuracy: undefined, test_loss: undefined });  // the base gate's, not this one's
       const gateBytes = session.saveWeights();
       result.gate = { weights: gateBytes, seconds: g.seconds, rightBefore: g.rightBefore, rightAfter: g.rightAfter, settings: g.settings };

@@ -709,6 +709,10 @@ finetune)
     [ ! -e "$work/finetune/x.dcnn" ] || fail "a refused run wrote a model"
     run finetune-bench --weights "$model" --half train
     expect_user_error "--half must be val or test"
+    run finetune-bench --weights "$model" --gate "$model" --half val
+    expect_user_error "cannot be a \"not a digit\" gate: it has 10 outputs"
+    run finetune-bench --weights "$model" --gate "$model" --half val --negative-images "$data/test-images.idx"
+    expect_user_error "--negative-images requires --negative-labels"
     ;;
 
 hostile_files)

@@ -114,6 +114,12 @@ void validate(const FineTuneOptions& o) {
     if (o.augment_enabled) validate(o.augment);
 }
 
+FineTuneOptions gate_fine_tune_options(FineTuneOptions reader) {
+    reader.negatives_per_batch = kGateNegativesPerBatch;
+    reader.blend = 1.0f;
+    return reader;
+}
+
 std::string describe(const FineTuneOptions& o) {
     return "steps " + std::to_string(o.steps) + ", batch " + std::to_string(o.batch_size) + " (" +
            std::to_string(o.examples_per_batch) + " examples" +

@@ -111,7 +111,7 @@ RunSettings run_settings_from_json(const std::string& text) {
 FineTuneOptions fine_tune_options_from_json(const std::string& text) {
     const Fields f(text, "adapting options",
                    {"steps", "batchSize", "examplesPerBatch", "negativesPerBatch", "learningRate", "augment", "blend",
-                    "seed"});
+                    "seed", "gate"});
     FineTuneOptions o;
     o.steps = f.small_integer("steps", o.steps);
     o.batch_size = f.small_integer("batchSize", o.batch_size);
@@ -121,6 +121,8 @@ FineTuneOptions fine_tune_options_from_json(const std::string& text) {
     o.augment_enabled = f.flag("augment", o.augment_enabled);
     o.blend = float(f.number("blend", o.blend));
     o.seed = f.seed("seed", o.seed);
+    // "gate": true: the settings a "not a digit" gate adapts with beside a reader adapting with these.
+    if (f.flag("gate", false)) o = gate_fine_tune_options(o);
     validate(o);
     return o;
 }
