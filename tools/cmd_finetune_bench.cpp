@@ -69,23 +69,16 @@ struct PairData {
     bool digits = true;  // else drawings that are not digits: right when rejected
 };
 
-// The fraction of `d` that the reader and its gate answer right: a digit accepted as its label, or
-// a drawing that is not one rejected.
+// The fraction of `d` that the reader and its gate answer right (answered_right), from the
+// reader's evaluation of d.reader (evaluate_answers) and the gate read afresh.
+double pair_right(const cnn::Evaluation& reader_ev, const cnn::RejectRule& rule, cnn::Model& gate,
+                  const cnn::RejectRule& gate_rule, const PairData& d, cnn::ThreadPool* pool) {
+    const cnn::Evaluation ge = evaluate_answers(gate, d.gate, d.digits, pool);
+    return answered_right(reader_ev, rule, d.reader.labels, d.digits, &ge, &gate_rule);
+}
 double pair_right(cnn::Model& reader, const cnn::RejectRule& rule, cnn::Model& gate, const cnn::RejectRule& gate_rule,
                   const PairData& d, cnn::ThreadPool* pool) {
-    cnn::Dataset r = d.reader, g = d.gate;
-    if (!d.digits) {
-        r.labels.assign(r.labels.size(), 0);  // no label to score
-        g.labels.assign(g.labels.size(), std::uint8_t(cnn::kNotDigitClass));
-    }
-    const cnn::Evaluation re = cnn::evaluate(reader, r, pool), ge = cnn::evaluate(gate, g, pool);
-    int right = 0;
-    for (int i = 0; i < re.n; ++i) {
-        cnn::Answer a = cnn::decide(re.logits.data() + std::size_t(i) * std::size_t(re.classes), re.classes, rule);
-        a = cnn::apply_gate(std::move(a), ge.logits.data() + std::size_t(i) * std::size_t(ge.classes), ge.classes, gate_rule);
-        right += d.digits ? (a.is_digit && a.best == d.reader.labels[std::size_t(i)]) : !a.is_digit;
-    }
-    return re.n ? double(right) / re.n : 0.0;
+    return pair_right(evaluate_answers(reader, d.reader, d.digits, pool), rule, gate, gate_rule, d, pool);
 }
 
 // The styles of the stroke-font, handwriting-font and conventions sets, each with kMaxExamples
@@ -216,9 +209,7 @@ int run_bench(const BenchOptions& o) {
         gate->prepare(negatives);
         gate_replay = load_replay(o.train_images, o.train_labels, gate->model().classes());
         gate->prepare(gate_replay);
-        PairData m{"MNIST", mnist, mnist, true};
-        m.reader = mnist;
-        m.gate = half == Half::validation ? sources.mnist_validation : sources.mnist_test;
+        PairData m{"MNIST", mnist, half == Half::validation ? sources.mnist_validation : sources.mnist_test, true};
         gate->prepare(m.gate);
         pair_sets.push_back(std::move(m));
         for (const auto& n : negative_sets()) {
@@ -262,16 +253,18 @@ int run_bench(const BenchOptions& o) {
             Run run;
             run.k = k;
             run.seconds = r.seconds;
-            run.after = cnn::evaluate(m, chosen[si]->eval, &pool).accuracy;
-            run.mnist_after = cnn::evaluate(m, mnist, &pool).accuracy;
+            const cnn::Evaluation style_ev = cnn::evaluate(m, chosen[si]->eval, &pool);
+            const cnn::Evaluation mnist_ev = cnn::evaluate(m, mnist, &pool);
+            run.after = style_ev.accuracy;
+            run.mnist_after = mnist_ev.accuracy;
             if (gate) {
                 cnn::Model g = copy_of(gate->model());
                 const cnn::FineTuneResult gr = cnn::fine_tune(g, cnn::slice(chosen[si]->gate_examples, 0, k), gate_replay,
                                                               negatives, gate_tune, &pool);
                 run.seconds += gr.seconds;
-                run.pair_after = pair_right(m, loaded.rule(), g, gate->rule(),
+                run.pair_after = pair_right(style_ev, loaded.rule(), g, gate->rule(),
                                             PairData{chosen[si]->name, chosen[si]->eval, chosen[si]->gate_eval, true}, &pool);
-                run.mnist_pair_after = pair_right(m, loaded.rule(), g, gate->rule(), pair_sets[0], &pool);
+                run.mnist_pair_after = pair_right(mnist_ev, loaded.rule(), g, gate->rule(), pair_sets[0], &pool);
                 for (std::size_t pi = 1; pi < pair_sets.size(); ++pi)
                     run.rejected.push_back(pair_right(m, loaded.rule(), g, gate->rule(), pair_sets[pi], &pool));
             }
@@ -326,58 +319,23 @@ int run_bench(const BenchOptions& o) {
               << styles.size() << " styles of " << kMaxExamples + o.eval << " digits; " << misread_count
               << format(" read right below %.0f%% before; the %d worst adapted.\n", 100 * o.misread, int(chosen.size()))
               << format("Each: K corrections, then read on its other %d digits.\n\n", o.eval);
-    std::cout << format("%-32s %8s", "style", "before");
-    for (int k : o.ks) std::cout << format("   K=%-4d", k);
-    std::cout << "\n";
-    for (std::size_t si = 0; si < chosen.size(); ++si) {
-        std::cout << format("%-32s %7.2f%%", chosen[si]->name.c_str(), 100 * chosen[si]->before);
-        for (const auto& r : runs[si]) std::cout << format(" %7.2f%%", 100 * r.after);
+    // One row per style adapted to (before, then after each K), and how many reach 98%.
+    const auto style_table = [&](const auto& before, const auto& after) {
+        std::cout << format("%-32s %8s", "style", "before");
+        for (int k : o.ks) std::cout << format("   K=%-4d", k);
         std::cout << "\n";
-    }
-    std::cout << format("%-32s %8s", "styles at >= 98%", "");
-    for (std::size_t ki = 0; ki < o.ks.size(); ++ki) {
-        int good = 0;
-        for (const auto& rs : runs) good += rs[ki].after >= 0.98;
-        std::cout << format(" %4d/%-3d", good, int(runs.size()));
-    }
-    std::cout << "\n" << format("%-32s %7.2f%%", (mnist_name + ", worst").c_str(), 100 * mnist_before);
-    for (std::size_t ki = 0; ki < o.ks.size(); ++ki) {
-        double worst = 1;
-        for (const auto& rs : runs) worst = std::min(worst, rs[ki].mnist_after);
-        std::cout << format(" %7.2f%%", 100 * worst);
-    }
-    std::cout << "\n" << format("%-32s %7.2f%%", (mnist_name + ", mean").c_str(), 100 * mnist_before);
-    for (std::size_t ki = 0; ki < o.ks.size(); ++ki) {
-        double sum = 0;
-        for (const auto& rs : runs) sum += rs[ki].mnist_after;
-        std::cout << format(" %7.2f%%", runs.empty() ? 0.0 : 100 * sum / double(runs.size()));
-    }
-    std::cout << "\n" << format("%-32s %8s", "seconds, median", "");
-    for (std::size_t ki = 0; ki < o.ks.size(); ++ki) {
-        std::vector<double> s;
-        for (const auto& rs : runs) s.push_back(rs[ki].seconds);
-        std::cout << format(" %7.2fs", median(s));
-    }
-    std::cout << "\n";
-    if (!gate) return 0;
-
-    // The pair: accepted and read right (digits), rejected (the rest); worst over the styles.
-    std::cout << "\nWith the gate " << o.gate << ", adapted too (" << cnn::describe(gate_tune)
-              << "), decided as a pair: digits accepted and read right, the rest rejected.\n\n";
-    std::cout << format("%-32s %8s", "style", "before");
-    for (int k : o.ks) std::cout << format("   K=%-4d", k);
-    std::cout << "\n";
-    for (std::size_t si = 0; si < chosen.size(); ++si) {
-        std::cout << format("%-32s %7.2f%%", chosen[si]->name.c_str(), 100 * chosen[si]->pair_before);
-        for (const auto& r : runs[si]) std::cout << format(" %7.2f%%", 100 * r.pair_after);
-        std::cout << "\n";
-    }
-    std::cout << format("%-32s %8s", "styles at >= 98%", "");
-    for (std::size_t ki = 0; ki < o.ks.size(); ++ki) {
-        int good = 0;
-        for (const auto& rs : runs) good += rs[ki].pair_after >= 0.98;
-        std::cout << format(" %4d/%-3d", good, int(runs.size()));
-    }
+        for (std::size_t si = 0; si < chosen.size(); ++si) {
+            std::cout << format("%-32s %7.2f%%", chosen[si]->name.c_str(), 100 * before(*chosen[si]));
+            for (const auto& r : runs[si]) std::cout << format(" %7.2f%%", 100 * after(r));
+            std::cout << "\n";
+        }
+        std::cout << format("%-32s %8s", "styles at >= 98%", "");
+        for (std::size_t ki = 0; ki < o.ks.size(); ++ki) {
+            int good = 0;
+            for (const auto& rs : runs) good += after(rs[ki]) >= 0.98;
+            std::cout << format(" %4d/%-3d", good, int(runs.size()));
+        }
+    };
     // The worst and the mean over the styles adapted to.
     const auto rows = [&](const std::string& label, double before, const auto& value) {
         for (const bool worst : {true, false}) {
@@ -389,6 +347,21 @@ int run_bench(const BenchOptions& o) {
             }
         }
     };
+    style_table([](const Style& st) { return st.before; }, [](const Run& r) { return r.after; });
+    rows(mnist_name, mnist_before, [](const Run& r) { return r.mnist_after; });
+    std::cout << "\n" << format("%-32s %8s", "seconds, median", "");
+    for (std::size_t ki = 0; ki < o.ks.size(); ++ki) {
+        std::vector<double> s;
+        for (const auto& rs : runs) s.push_back(rs[ki].seconds);
+        std::cout << format(" %7.2fs", median(s));
+    }
+    std::cout << "\n";
+    if (!gate) return 0;
+
+    // The pair: accepted and read right (digits), rejected (the rest).
+    std::cout << "\nWith the gate " << o.gate << ", adapted too (" << cnn::describe(gate_tune)
+              << "), decided as a pair: digits accepted and read right, the rest rejected.\n\n";
+    style_table([](const Style& st) { return st.pair_before; }, [](const Run& r) { return r.pair_after; });
     rows(mnist_name, pair_before_sets[0], [](const Run& r) { return r.mnist_pair_after; });
     for (std::size_t pi = 1; pi < pair_sets.size(); ++pi)
         rows(pair_sets[pi].name + " rejected", pair_before_sets[pi], [pi](const Run& r) { return r.rejected[pi - 1]; });

@@ -66,14 +66,7 @@ struct Rules {
 // Fraction of a set's samples that the rule answers right: a digit accepted as its label, or a
 // negative rejected.
 double right_fraction(const Scored& s, const Rules& rules) {
-    const int k = s.ev.classes, g = s.gate_ev.classes;
-    int right = 0;
-    for (int i = 0; i < s.ev.n; ++i) {
-        cnn::Answer a = cnn::decide(s.ev.logits.data() + std::size_t(i) * std::size_t(k), k, rules.rule);
-        if (rules.gated) a = cnn::apply_gate(std::move(a), s.gate_ev.logits.data() + std::size_t(i) * std::size_t(g), g, rules.gate);
-        right += s.digits ? (a.is_digit && a.best == s.set.labels[std::size_t(i)]) : !a.is_digit;
-    }
-    return s.ev.n ? double(right) / s.ev.n : 0.0;
+    return answered_right(s.ev, rules.rule, s.set.labels, s.digits, rules.gated ? &s.gate_ev : nullptr, &rules.gate);
 }
 
 double right_fraction(const Scored& s, const cnn::RejectRule& rule) { return right_fraction(s, Rules{rule, false, {}}); }
@@ -229,13 +222,11 @@ int run_reject(const RejectOptions& o) {
     for (auto& s : sets) {
         cnn::Dataset d = s.set.dataset();
         loaded.prepare(d);
-        if (!s.digits && model.classes() == 10) d.labels.assign(d.labels.size(), 0);  // no label to score
-        s.ev = cnn::evaluate(model, d, &pool);
+        s.ev = evaluate_answers(model, std::move(d), s.digits, &pool);
         if (rules.gated) {
             cnn::Dataset g = s.set.dataset();
             gate.prepare(g);
-            if (!s.digits) g.labels.assign(g.labels.size(), std::uint8_t(cnn::kNotDigitClass));
-            s.gate_ev = cnn::evaluate(gate.model(), g, &pool);
+            s.gate_ev = evaluate_answers(gate.model(), std::move(g), s.digits, &pool);
         }
     }
 

@@ -354,4 +354,24 @@ const std::vector<RobustnessSet>& contrast_digit_sets() {
     return sets;
 }
 
+cnn::Evaluation evaluate_answers(cnn::Model& model, cnn::Dataset set, bool digits, cnn::ThreadPool* pool) {
+    if (!digits)
+        set.labels.assign(set.labels.size(), std::uint8_t(model.classes() > cnn::kNotDigitClass ? cnn::kNotDigitClass : 0));
+    return cnn::evaluate(model, set, pool);
+}
+
+double answered_right(const cnn::Evaluation& ev, const cnn::RejectRule& rule, const std::vector<std::uint8_t>& labels,
+                      bool digits, const cnn::Evaluation* gate, const cnn::RejectRule* gate_rule) {
+    const int k = ev.classes;
+    int right = 0;
+    for (int i = 0; i < ev.n; ++i) {
+        cnn::Answer a = cnn::decide(ev.logits.data() + std::size_t(i) * std::size_t(k), k, rule);
+        if (gate)
+            a = cnn::apply_gate(std::move(a), gate->logits.data() + std::size_t(i) * std::size_t(gate->classes),
+                                gate->classes, *gate_rule);
+        right += digits ? (a.is_digit && a.best == labels[std::size_t(i)]) : !a.is_digit;
+    }
+    return ev.n ? double(right) / ev.n : 0.0;
+}
+
 }  // namespace tools

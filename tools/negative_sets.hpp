@@ -9,6 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "cnn/base/parallel.hpp"
+#include "cnn/model/metrics.hpp"
+#include "cnn/model/reject.hpp"
 #include "robustness_sets.hpp"
 
 namespace tools {
@@ -25,5 +28,16 @@ const std::vector<RobustnessSet>& negative_sets();
 // made (a font's outline, a Hershey stroke) does not tell a digit from a letter. Not measured:
 // training data only ("hershey-digits", "font-digits").
 const std::vector<RobustnessSet>& contrast_digit_sets();
+
+// `set` as `model` reads it, for answered_right: drawings that are not digits (digits false) are
+// labelled with the model's "not a digit" class (its eleventh output), or 0 for a ten-output model,
+// which has no label to score them with.
+cnn::Evaluation evaluate_answers(cnn::Model& model, cnn::Dataset set, bool digits, cnn::ThreadPool* pool);
+
+// The fraction of a set that a model answers right under `rule`, vetoed by a gate model when
+// `gate` (its evaluation of the same set) is given (cnn::apply_gate): a digit accepted as its
+// label, a drawing that is not one rejected. labels: the set's (digits only).
+double answered_right(const cnn::Evaluation& ev, const cnn::RejectRule& rule, const std::vector<std::uint8_t>& labels,
+                      bool digits, const cnn::Evaluation* gate = nullptr, const cnn::RejectRule* gate_rule = nullptr);
 
 }  // namespace tools
