@@ -5,7 +5,8 @@
 // (MNIST test digits: the content does not change the work) on the default model, the page's
 // default settings (core's FineTuneOptions). Medians, ratios and every run. With --gate G (e.g.
 // robust-nd: "Robust, honest"), the gate is adapted too, as the page does, with its negatives
-// (weights/gate-negatives-*) at 8 of each batch; the times are both adaptations'.
+// (weights/gate-negatives-*) and core's gate settings (natively: finetune --as-gate); the times
+// are both adaptations'.
 //
 //   node bench/finetune-browser.mjs [--rounds 3] [--k 5,100] [--model robust] [--gate G] [--out FILE]
 //
@@ -64,15 +65,6 @@ function examples(k) {
   return { pixels: Array.from(pixels), labels: Array.from(labs), files };
 }
 
-// The gate's negatives, uncompressed for the CLI.
-function negatives() {
-  const files = {};
-  for (const part of ['images-idx3', 'labels-idx1']) {
-    files[part] = path.join(WORK, `gate-negatives-${part}-ubyte`);
-    fs.writeFileSync(files[part], zlib.gunzipSync(fs.readFileSync(path.join(ROOT, `weights/gate-negatives-${part}-ubyte.gz`))));
-  }
-  return files;
-}
 
 // Seconds of the native adaptation (of the model, and of the gate when there is one).
 function native(model, gate, ex) {
@@ -81,8 +73,8 @@ function native(model, gate, ex) {
     '--json', ...extra], { cwd: ROOT })).seconds;
   let seconds = run(model, []);
   if (gate) {
-    const n = negatives();
-    seconds += run(gate, ['--negative-images', n['images-idx3'], '--negative-labels', n['labels-idx1'], '--negatives-per-batch', '8']);
+    const negatives = (part) => path.join(ROOT, `weights/gate-negatives-${part}-ubyte.gz`);
+    seconds += run(gate, ['--negative-images', negatives('images-idx3'), '--negative-labels', negatives('labels-idx1'), '--as-gate']);
   }
   return seconds;
 }

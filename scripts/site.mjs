@@ -126,8 +126,9 @@ function listFiles(dir, sub = '') {
 }
 
 // The service worker precaches the page, the wasm modules and the model the page opens with (the
-// other models are cached when first opened, the gate's negatives when first adapted, MNIST never); its version is a hash of every file
-// but MNIST, so that any change makes a new cache.
+// other models are cached when first opened, the gate's negatives when a gate is first adapted,
+// MNIST never); its version is a hash of every file but MNIST, so that any change makes a new
+// cache.
 function stampServiceWorker(dir, firstModel) {
   const first = new Set([firstModel.weights ?? firstModel.name, firstModel.gate].filter(Boolean).map((f) => `weights/${f}.dcnn`));
   const swFile = path.join(dir, 'sw.js');

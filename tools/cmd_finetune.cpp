@@ -32,6 +32,7 @@ struct FinetuneCliOptions {
     std::string test_labels = kTestLabels;
     std::string negative_images, negative_labels;  // a second replay pool, e.g. "not a digit" drawings
     bool no_replay = false;
+    bool as_gate = false;  // core's settings for a "not a digit" gate (gate_fine_tune_options)
     bool json = false;
     int threads = 2;
     cnn::FineTuneOptions tune;
@@ -55,7 +56,9 @@ nlohmann::json with_lineage(const std::string& base_metadata, const std::string&
     return m;
 }
 
-int run_finetune(const FinetuneCliOptions& o) {
+int run_finetune(const FinetuneCliOptions& cli) {
+    FinetuneCliOptions o = cli;
+    if (o.as_gate) o.tune = cnn::gate_fine_tune_options(o.tune);
     if (o.output == o.weights)
         throw cnn::Error("--output is the base model '" + o.weights + "': write the adapted model elsewhere, so the base stays");
     cnn::LoadedModel loaded = open_model(o.weights);
@@ -150,6 +153,12 @@ Command add_finetune_command(CLI::App& app) {
     nl->needs(ni);
     cmd->add_flag("--no-replay", o->no_replay, "Train on your examples alone (the model forgets more)")->excludes(ri)->excludes(rl);
     add_finetune_options(cmd, o->tune);
+    cmd->add_flag("--as-gate", o->as_gate,
+                  "Adapt a \"not a digit\" gate as the page adapts it beside its reader (core's gate settings: "
+                  "negatives in every batch, no blend toward the base); needs --negative-images")
+        ->needs(ni)
+        ->excludes(cmd->get_option("--negatives-per-batch"))
+        ->excludes(cmd->get_option("--blend"));
     cmd->add_flag("--json", o->json, "Machine-readable output");
     add_threads_option(cmd, o->threads);
     return {cmd, [o] { return run_finetune(*o); }};

@@ -1,7 +1,7 @@
 // The Model panel: which weights are active, loading them (shipped, uploaded by picker or
 // drag-and-drop, or just trained) and downloading them. A file the core refuses leaves the
 // current model in place and shows the core's message.
-import { downloadBytes, fmtInt, fmtPct } from './ui.js';
+import { downloadWeights, fmtInt, fmtPct } from './ui.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -211,12 +211,10 @@ export class ModelPanel {
     this.onModelChanged();
   }
 
-  // The model's weights; with a gate, the gate's too, as a second file ("-gate"), which
-  // `digit-cnn predict --weights W --gate W-gate.dcnn` takes.
+  // The model's weights; with a gate, the gate's too (downloadWeights).
   async download() {
-    const name = `digit-cnn-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}`;
     const gate = this.info?.gate ? await this.infer.call('saveWeights', { gate: true }) : null;
-    downloadBytes(await this.infer.call('saveWeights'), name);
-    if (gate) downloadBytes(gate, `${name}-gate`);
+    downloadWeights(await this.infer.call('saveWeights'), gate,
+      `digit-cnn-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}`);
   }
 }

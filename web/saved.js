@@ -2,15 +2,15 @@
 // saved by hand, listed in the Model card with their metadata, and opened, downloaded, renamed or
 // deleted there. A failed save says why and changes nothing else.
 import * as store from './store.js';
-import { downloadBytes, fmtInt, fmtPct } from './ui.js';
+import { downloadWeights, fmtInt, fmtPct } from './ui.js';
 
 const $ = (id) => document.getElementById(id);
 
 const stamp = (iso) => iso.slice(0, 16).replace('T', ' ');
 
 export class SavedModels {
-  // open(bytes, source, gateBytes) makes weights (and their gate, if saved with one) the active model; current() -> {bytes, info, source} of the
-  // active one.
+  // open(bytes, source, gateBytes) makes weights (and their gate, if saved with one) the active
+  // model; current() -> {bytes, gate, info, source} of the active one (gate: null without one).
   constructor({ open, current }) {
     this.openModel = open;
     this.current = current;
@@ -110,9 +110,7 @@ export class SavedModels {
   async download(m) {
     try {
       const { bytes, gate } = await store.loadWeights(m.id);
-      const name = m.name.replace(/[^\w.-]+/g, '-');
-      downloadBytes(bytes, name);
-      if (gate) downloadBytes(gate, `${name}-gate`);
+      downloadWeights(bytes, gate, m.name.replace(/[^\w.-]+/g, '-'));
     } catch (e) {
       this.showError(`Could not download “${m.name}”: ${e.message}`);
     }

@@ -208,3 +208,10 @@ export function downloadBytes(bytes, name, ext = '.dcnn') {
   a.remove();
   setTimeout(() => URL.revokeObjectURL(a.href), 10000);
 }
+
+// A model's weights as name.dcnn and, with a "not a digit" gate, the gate's as name-gate.dcnn
+// (what `digit-cnn predict --weights name.dcnn --gate name-gate.dcnn` takes).
+export function downloadWeights(bytes, gate, name) {
+  downloadBytes(bytes, name);
+  if (gate) downloadBytes(gate, `${name}-gate`);
+}

@@ -658,6 +658,15 @@ assert more > 0, "the gate rejected nothing more"' "$alone" <<<"$out" || fail "t
     expect_status 0
     expect_out "Negatives: $(printf "%'d" "$(count "$dir/a/negatives-train-labels-idx1-ubyte")") ($dir/a/negatives-train-images-idx3-ubyte), 8 in every batch"
     grep -qF '"settings": "steps 4, batch 32 (4 examples, 8 negatives)' "$dir/nd-pool.json" || fail "the lineage lacks the negatives"
+    # --as-gate: core's settings for a gate (8 negatives per batch, no blend), as the page adapts one.
+    run finetune "${pool[@]}" "${negs[@]}" --as-gate --output "$dir/nd-asgate.dcnn"
+    expect_status 0
+    grep -qF '"settings": "steps 4, batch 32 (4 examples, 8 negatives)' "$dir/nd-asgate.json" || fail "--as-gate lacks the negatives"
+    grep -qF ', blend ' "$dir/nd-asgate.json" && fail "--as-gate should not blend toward the base"
+    run finetune "${pool[@]}" "${negs[@]}" --as-gate --blend 0.5 --output "$dir/x.dcnn"
+    expect_user_error "--blend excludes --as-gate"
+    run finetune "${pool[@]}" --as-gate --output "$dir/x.dcnn"
+    expect_user_error "--as-gate requires --negative-images"
     run finetune "${pool[@]}" "${negs[@]}" --output "$dir/x.dcnn"
     expect_user_error "asks for none per batch"
     run finetune "${pool[@]}" --negatives-per-batch 8 --output "$dir/x.dcnn"
